@@ -1,0 +1,46 @@
+//! The `Backend` trait: where buffers live and how one node runs. The graph, autodiff, planning
+//! and the training program are written once above it; the CPU implements it in `crate::cpu`, the
+//! wgpu crate will implement it for GPUs.
+
+use crate::error::Result;
+use crate::ops::Op;
+use crate::rng::Rng;
+
+/// An input of a node: a buffer and the concrete shape it holds (its first `numel` elements).
+pub struct Operand<'a, B: ?Sized> {
+    /// The buffer.
+    pub buf: &'a B,
+    /// The concrete shape of the value in `buf`.
+    pub shape: &'a [usize],
+}
+
+/// A compute device: allocates buffers, moves data, runs one op into an output buffer.
+pub trait Backend: Send + Sync {
+    /// A device buffer of f32 values.
+    type Buffer: Send + Sync;
+
+    /// A short name such as `"cpu"`.
+    fn name(&self) -> &'static str;
+
+    /// Allocates a zeroed buffer of `len` elements.
+    fn alloc(&self, len: usize) -> Result<Self::Buffer>;
+
+    /// Copies `data` into the start of `buf` (which holds at least `data.len()` elements).
+    fn write(&self, buf: &mut Self::Buffer, data: &[f32]) -> Result<()>;
+
+    /// Copies the first `out.len()` elements of `buf` to the host.
+    fn read(&self, buf: &Self::Buffer, out: &mut [f32]) -> Result<()>;
+
+    /// Copies the first `len` elements of `src` into `dst`.
+    fn copy(&self, src: &Self::Buffer, dst: &mut Self::Buffer, len: usize) -> Result<()>;
+
+    /// Runs `op` on `inputs`, writing a value of shape `out_shape` into `out`.
+    fn run(
+        &self,
+        op: &Op,
+        inputs: &[Operand<'_, Self::Buffer>],
+        out: &mut Self::Buffer,
+        out_shape: &[usize],
+        rng: &mut Rng,
+    ) -> Result<()>;
+}

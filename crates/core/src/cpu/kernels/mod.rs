@@ -1,0 +1,73 @@
+//! CPU forward kernels, one file per op family. Each writes a contiguous row-major output.
+
+mod elementwise;
+mod matmul;
+mod reduce;
+mod softmax;
+mod structural;
+
+use ndarray::ArrayViewD;
+
+use crate::error::{CoreError, Result};
+use crate::ops::Op;
+use crate::rng::Rng;
+
+/// Runs `op` on `inputs` into `out` (exactly `numel(out_shape)` elements).
+pub fn run(
+    op: &Op,
+    inputs: &[ArrayViewD<'_, f32>],
+    out: &mut [f32],
+    out_shape: &[usize],
+    rng: &mut Rng,
+) -> Result<()> {
+    let x = || {
+        inputs
+            .first()
+            .ok_or_else(|| CoreError::Graph(format!("{}: missing input", op.name())))
+    };
+    match op {
+        Op::Unary(u) => elementwise::unary(*u, x()?, out),
+        Op::UnaryGrad(u) => elementwise::unary_grad(*u, &inputs[0], &inputs[1], &inputs[2], out),
+        Op::Binary(b) => elementwise::binary(*b, &inputs[0], &inputs[1], out, out_shape),
+        Op::Where => elementwise::where_(&inputs[0], &inputs[1], &inputs[2], out, out_shape),
+        Op::FillLike { value } => {
+            out.fill(*value);
+            Ok(())
+        }
+        Op::Random { dist, .. } => {
+            rng.fill(*dist, out);
+            Ok(())
+        }
+        Op::Reduce { kind, axes, .. } => reduce::reduce(*kind, x()?, axes, out),
+        Op::ArgReduce { max, axis, .. } => reduce::arg_reduce(*max, x()?, *axis, out),
+        Op::ReduceGrad { axes, mean } => {
+            reduce::reduce_grad(&inputs[0], &inputs[1], axes, *mean, out, out_shape)
+        }
+        Op::ProdGrad { axes } => reduce::prod_grad(&inputs[0], &inputs[1], axes, out),
+        Op::SumLike => structural::sum_like(&inputs[0], out_shape, out),
+        Op::Softmax { axis } => softmax::softmax(x()?, *axis, false, out),
+        Op::LogSoftmax { axis } => softmax::softmax(x()?, *axis, true, out),
+        Op::SoftmaxGrad { axis } => {
+            softmax::softmax_grad(&inputs[0], &inputs[1], *axis, false, out)
+        }
+        Op::LogSoftmaxGrad { axis } => {
+            softmax::softmax_grad(&inputs[0], &inputs[1], *axis, true, out)
+        }
+        Op::MatMul {
+            transpose_a,
+            transpose_b,
+        } => matmul::matmul(
+            &inputs[0],
+            &inputs[1],
+            *transpose_a,
+            *transpose_b,
+            out,
+            out_shape,
+        ),
+        Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(
+            "{}: leaf nodes are not run as kernels",
+            op.name()
+        ))),
+        _ => structural::run(op, inputs, out, out_shape),
+    }
+}

@@ -1,0 +1,97 @@
+//! The CPU backend: buffers are `Vec<f32>`, kernels run on ndarray views with rayon above a
+//! measured size cutoff, GEMM comes from `matrixmultiply` split across the rayon pool.
+
+pub mod gemm;
+pub mod kernels;
+
+use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
+
+use crate::backend::{Backend, Operand};
+use crate::error::{CoreError, Result};
+use crate::ops::Op;
+use crate::rng::Rng;
+use crate::shape::numel;
+
+/// Elementwise work below this many elements runs on one thread (measured: below it, rayon's
+/// fork/join costs more than the second core saves).
+pub const PARALLEL_CUTOFF: usize = 1 << 15;
+
+/// The CPU backend.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Cpu;
+
+/// A read-only ndarray view of the first `numel(shape)` elements of a buffer.
+pub fn view<'a>(buf: &'a [f32], shape: &[usize]) -> Result<ArrayViewD<'a, f32>> {
+    let n = numel(shape);
+    let data = buf.get(..n).ok_or_else(|| short_buffer(n, buf.len()))?;
+    ArrayViewD::from_shape(IxDyn(shape), data)
+        .map_err(|e| CoreError::Graph(format!("cpu: bad view: {e}")))
+}
+
+/// A mutable ndarray view of the first `numel(shape)` elements of a buffer.
+pub fn view_mut<'a>(buf: &'a mut [f32], shape: &[usize]) -> Result<ArrayViewMutD<'a, f32>> {
+    let n = numel(shape);
+    let len = buf.len();
+    let data = buf.get_mut(..n).ok_or_else(|| short_buffer(n, len))?;
+    ArrayViewMutD::from_shape(IxDyn(shape), data)
+        .map_err(|e| CoreError::Graph(format!("cpu: bad view: {e}")))
+}
+
+fn short_buffer(need: usize, have: usize) -> CoreError {
+    CoreError::Graph(format!("cpu: buffer holds {have} values, {need} needed"))
+}
+
+impl Backend for Cpu {
+    type Buffer = Vec<f32>;
+
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn alloc(&self, len: usize) -> Result<Vec<f32>> {
+        Ok(vec![0.0; len])
+    }
+
+    fn write(&self, buf: &mut Vec<f32>, data: &[f32]) -> Result<()> {
+        let len = buf.len();
+        buf.get_mut(..data.len())
+            .ok_or_else(|| short_buffer(data.len(), len))?
+            .copy_from_slice(data);
+        Ok(())
+    }
+
+    fn read(&self, buf: &Vec<f32>, out: &mut [f32]) -> Result<()> {
+        out.copy_from_slice(
+            buf.get(..out.len())
+                .ok_or_else(|| short_buffer(out.len(), buf.len()))?,
+        );
+        Ok(())
+    }
+
+    fn copy(&self, src: &Vec<f32>, dst: &mut Vec<f32>, len: usize) -> Result<()> {
+        let s = src.get(..len).ok_or_else(|| short_buffer(len, src.len()))?;
+        let dlen = dst.len();
+        dst.get_mut(..len)
+            .ok_or_else(|| short_buffer(len, dlen))?
+            .copy_from_slice(s);
+        Ok(())
+    }
+
+    fn run(
+        &self,
+        op: &Op,
+        inputs: &[Operand<'_, Vec<f32>>],
+        out: &mut Vec<f32>,
+        out_shape: &[usize],
+        rng: &mut Rng,
+    ) -> Result<()> {
+        let views = inputs
+            .iter()
+            .map(|o| view(o.buf, o.shape))
+            .collect::<Result<Vec<_>>>()?;
+        let n = numel(out_shape);
+        let len = out.len();
+        let out = out.get_mut(..n).ok_or_else(|| short_buffer(n, len))?;
+        kernels::run(op, &views, out, out_shape, rng)
+    }
+}

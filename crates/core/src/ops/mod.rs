@@ -1,0 +1,302 @@
+//! The op set. Each family file holds, for its ops, construction from attributes, shape inference
+//! and the backward rule (written as other graph ops, so every backend runs the gradients).
+//! Forward kernels live with each backend (`crate::cpu::kernels` for the CPU).
+
+pub mod elementwise;
+pub mod linalg;
+pub mod nn;
+pub mod random;
+pub mod reduce;
+pub mod structural;
+
+use std::sync::Arc;
+
+use ndarray::ArrayD;
+
+pub use elementwise::{BinaryOp, CastKind, UnaryOp};
+pub use random::Distribution;
+pub use reduce::ReduceOp;
+
+use crate::attrs::Attrs;
+use crate::error::{CoreError, Result};
+use crate::graph::{Graph, NodeId};
+use crate::shape::SymShape;
+
+/// Identifier of a variable in a backend's parameter store.
+pub type VarId = usize;
+
+/// One node's operation and attributes. Attributes are normalized when the node is added
+/// (axes are non-negative and sorted), so kernels never re-validate them.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// A value fed at run time; `index` is its position among the graph's inputs.
+    Input { index: usize },
+    /// A constant baked into the graph.
+    Const(Arc<ArrayD<f32>>),
+    /// A variable of the parameter store.
+    Variable(VarId),
+    /// Elementwise function of one input.
+    Unary(UnaryOp),
+    /// Gradient of a unary op: inputs `(x, y, dy)`, output `dy * f'(x)`.
+    UnaryGrad(UnaryOp),
+    /// Elementwise function of two inputs with NumPy broadcasting.
+    Binary(BinaryOp),
+    /// `where(cond, a, b)` with broadcasting.
+    Where,
+    /// Reduction over `axes`.
+    Reduce {
+        kind: ReduceOp,
+        axes: Vec<usize>,
+        keepdims: bool,
+    },
+    /// Gradient of `Sum`/`Mean`: inputs `(dy, x)`, broadcasts `dy` (reduced over `axes`, with or
+    /// without kept dims) back to `x`'s shape, divided by the reduced count when `mean`.
+    ReduceGrad { axes: Vec<usize>, mean: bool },
+    /// Gradient of `Prod`: inputs `(x, dy)` with `dy` already broadcast to `x`'s shape.
+    ProdGrad { axes: Vec<usize> },
+    /// Index of the max (`max = true`) or min along an axis.
+    ArgReduce {
+        max: bool,
+        axis: usize,
+        keepdims: bool,
+    },
+    /// Softmax along an axis.
+    Softmax { axis: usize },
+    /// Log-softmax along an axis.
+    LogSoftmax { axis: usize },
+    /// Gradient of softmax: inputs `(y, dy)`.
+    SoftmaxGrad { axis: usize },
+    /// Gradient of log-softmax: inputs `(y, dy)`.
+    LogSoftmaxGrad { axis: usize },
+    /// (Batched) matrix product of the last two axes, optionally transposing either side.
+    MatMul {
+        transpose_a: bool,
+        transpose_b: bool,
+    },
+    /// Axis permutation.
+    Transpose { perm: Vec<usize> },
+    /// Reshape; `0` copies the input dimension at the same position, `-1` is inferred.
+    Reshape { shape: Vec<i64> },
+    /// Reshapes the first input to the shape of the second (same element count).
+    ReshapeLike,
+    /// Inserts an axis of length 1.
+    ExpandDims { axis: usize },
+    /// Removes an axis of length 1.
+    Squeeze { axis: usize },
+    /// Sums the first input down to the shape of the second (undoes broadcasting).
+    SumLike,
+    /// Broadcasts the first input to the shape of the second.
+    BroadcastLike,
+    /// A tensor shaped like the input, filled with `value`.
+    FillLike { value: f32 },
+    /// Concatenation along an axis.
+    Concat { axis: usize },
+    /// Strided slice, one `(start, stop, step)` per axis, NumPy semantics (negative bounds allowed).
+    Slice { spec: Vec<SliceSpec> },
+    /// Gradient of `Slice`: inputs `(dy, x)`, scatters `dy` into zeros shaped like `x`.
+    SliceGrad { spec: Vec<SliceSpec> },
+    /// Constant padding, `(before, after)` per axis.
+    Pad {
+        pads: Vec<(usize, usize)>,
+        value: f32,
+    },
+    /// Gathers slices along `axis` at the (integer-valued) indices of the second input.
+    Gather { axis: usize },
+    /// Gradient of `Gather`: inputs `(dy, indices, x)`, scatter-adds into zeros shaped like `x`.
+    GatherGrad { axis: usize },
+    /// Tiles the input `reps` times along each axis.
+    Tile { reps: Vec<usize> },
+    /// Gradient of `Tile`: inputs `(dy, x)`, sums the tiles of `dy`.
+    TileGrad { reps: Vec<usize> },
+    /// Repeats each element `repeats` times along `axis`.
+    Repeat { repeats: usize, axis: usize },
+    /// Gradient of `Repeat`: inputs `(dy, x)`, sums the repeats of `dy`.
+    RepeatGrad { repeats: usize, axis: usize },
+    /// One-hot encoding of integer-valued input along a new last axis.
+    OneHot { depth: usize },
+    /// Random values shaped like the input (or like `shape` when there is no input).
+    Random {
+        dist: Distribution,
+        shape: Option<Vec<usize>>,
+    },
+    /// Identity in value, but no gradient flows through it.
+    StopGradient,
+}
+
+/// One axis of a strided slice: `start`, `stop` (exclusive, `None` = to the end), `step`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SliceSpec {
+    /// First index (negative counts from the end).
+    pub start: Option<i64>,
+    /// End index, exclusive (negative counts from the end).
+    pub stop: Option<i64>,
+    /// Step, non-zero.
+    pub step: i64,
+}
+
+impl Op {
+    /// The op's name as used in error messages and by front ends.
+    pub fn name(&self) -> String {
+        match self {
+            Op::Input { .. } => "input".into(),
+            Op::Const(_) => "constant".into(),
+            Op::Variable(_) => "variable".into(),
+            Op::Unary(u) => u.name().into(),
+            Op::UnaryGrad(u) => format!("{}_grad", u.name()),
+            Op::Binary(b) => b.name().into(),
+            Op::Where => "where".into(),
+            Op::Reduce { kind, .. } => kind.name().into(),
+            Op::ProdGrad { .. } => "prod_grad".into(),
+            Op::ReduceGrad { .. } => "reduce_grad".into(),
+            Op::ArgReduce { max, .. } => if *max { "argmax" } else { "argmin" }.into(),
+            Op::Softmax { .. } => "softmax".into(),
+            Op::LogSoftmax { .. } => "log_softmax".into(),
+            Op::SoftmaxGrad { .. } => "softmax_grad".into(),
+            Op::LogSoftmaxGrad { .. } => "log_softmax_grad".into(),
+            Op::MatMul { .. } => "matmul".into(),
+            Op::Transpose { .. } => "transpose".into(),
+            Op::Reshape { .. } => "reshape".into(),
+            Op::ReshapeLike => "reshape_like".into(),
+            Op::ExpandDims { .. } => "expand_dims".into(),
+            Op::Squeeze { .. } => "squeeze".into(),
+            Op::SumLike => "sum_like".into(),
+            Op::BroadcastLike => "broadcast_like".into(),
+            Op::FillLike { .. } => "fill_like".into(),
+            Op::Concat { .. } => "concatenate".into(),
+            Op::Slice { .. } => "slice".into(),
+            Op::SliceGrad { .. } => "slice_grad".into(),
+            Op::Pad { .. } => "pad".into(),
+            Op::Gather { .. } => "gather".into(),
+            Op::GatherGrad { .. } => "gather_grad".into(),
+            Op::Tile { .. } => "tile".into(),
+            Op::Repeat { .. } => "repeat".into(),
+            Op::TileGrad { .. } => "tile_grad".into(),
+            Op::RepeatGrad { .. } => "repeat_grad".into(),
+            Op::OneHot { .. } => "one_hot".into(),
+            Op::Random { dist, .. } => dist.name().into(),
+            Op::StopGradient => "stop_gradient".into(),
+        }
+    }
+
+    /// True when the output shares the input's buffer (a pure change of shape).
+    pub fn is_alias(&self) -> bool {
+        matches!(
+            self,
+            Op::Reshape { .. }
+                | Op::ReshapeLike
+                | Op::ExpandDims { .. }
+                | Op::Squeeze { .. }
+                | Op::StopGradient
+                | Op::Unary(UnaryOp::Identity)
+        )
+    }
+
+    /// True for ops that draw from the executor's random generator.
+    pub fn is_random(&self) -> bool {
+        matches!(self, Op::Random { .. })
+    }
+
+    /// Builds an op from its front-end name and attributes, given the ranks of its inputs
+    /// (axes are normalized against them).
+    pub fn from_name(name: &str, attrs: &Attrs, input_shapes: &[SymShape]) -> Result<Op> {
+        if let Some(op) = elementwise::from_name(name, attrs)? {
+            return Ok(op);
+        }
+        if let Some(op) = reduce::from_name(name, attrs, input_shapes)? {
+            return Ok(op);
+        }
+        if let Some(op) = nn::from_name(name, attrs, input_shapes)? {
+            return Ok(op);
+        }
+        if let Some(op) = linalg::from_name(name, attrs)? {
+            return Ok(op);
+        }
+        if let Some(op) = structural::from_name(name, attrs, input_shapes)? {
+            return Ok(op);
+        }
+        if let Some(op) = random::from_name(name, attrs)? {
+            return Ok(op);
+        }
+        Err(CoreError::UnknownOp(name.to_string()))
+    }
+
+    /// Infers the output shape from the input shapes (symbolic or concrete), validating them.
+    pub fn infer_shape(&self, inputs: &[SymShape]) -> Result<SymShape> {
+        let op = self.name();
+        let want = self.arity();
+        if let Some(n) = want {
+            if inputs.len() != n {
+                return Err(CoreError::Graph(format!(
+                    "{op}: expected {n} input(s), got {}",
+                    inputs.len()
+                )));
+            }
+        }
+        match self {
+            Op::Input { .. } | Op::Variable(_) => Err(CoreError::Graph(format!(
+                "{op}: the shape of a leaf node is given when it is added"
+            ))),
+            Op::Const(a) => Ok(a.shape().iter().map(|&d| Some(d)).collect()),
+            Op::Unary(_) | Op::UnaryGrad(_) | Op::Binary(_) | Op::Where | Op::StopGradient => {
+                elementwise::infer(self, inputs)
+            }
+            Op::Reduce { .. }
+            | Op::ProdGrad { .. }
+            | Op::ReduceGrad { .. }
+            | Op::ArgReduce { .. } => reduce::infer(self, inputs),
+            Op::Softmax { .. }
+            | Op::LogSoftmax { .. }
+            | Op::SoftmaxGrad { .. }
+            | Op::LogSoftmaxGrad { .. } => nn::infer(self, inputs),
+            Op::MatMul { .. } => linalg::infer(self, inputs),
+            Op::Random { .. } => random::infer(self, inputs),
+            _ => structural::infer(self, inputs),
+        }
+    }
+
+    /// Number of inputs the op takes (`None` = variadic).
+    pub fn arity(&self) -> Option<usize> {
+        Some(match self {
+            Op::Input { .. } | Op::Const(_) | Op::Variable(_) => 0,
+            Op::Concat { .. } => return None,
+            Op::Random { shape, .. } => usize::from(shape.is_none()),
+            Op::UnaryGrad(_) | Op::Where | Op::GatherGrad { .. } => 3,
+            Op::Binary(_)
+            | Op::ProdGrad { .. }
+            | Op::ReduceGrad { .. }
+            | Op::SoftmaxGrad { .. }
+            | Op::LogSoftmaxGrad { .. }
+            | Op::MatMul { .. }
+            | Op::SumLike
+            | Op::BroadcastLike
+            | Op::SliceGrad { .. }
+            | Op::ReshapeLike
+            | Op::TileGrad { .. }
+            | Op::RepeatGrad { .. }
+            | Op::Gather { .. } => 2,
+            _ => 1,
+        })
+    }
+
+    /// Appends the gradient of `node` to `g`, given the gradient `dy` of its output.
+    /// Returns one entry per input: `None` where no gradient flows.
+    pub fn backward(g: &mut Graph, node: NodeId, dy: NodeId) -> Result<Vec<Option<NodeId>>> {
+        let n = g.node(node)?.clone();
+        match &n.op {
+            Op::Input { .. } | Op::Const(_) | Op::Variable(_) | Op::Random { .. } => Ok(vec![]),
+            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::StopGradient | Op::UnaryGrad(_) => {
+                elementwise::backward(g, &n, node, dy)
+            }
+            Op::Reduce { .. }
+            | Op::ArgReduce { .. }
+            | Op::ProdGrad { .. }
+            | Op::ReduceGrad { .. } => reduce::backward(g, &n, node, dy),
+            Op::Softmax { .. }
+            | Op::LogSoftmax { .. }
+            | Op::SoftmaxGrad { .. }
+            | Op::LogSoftmaxGrad { .. } => nn::backward(g, &n, node, dy),
+            Op::MatMul { .. } => linalg::backward(g, &n, dy),
+            _ => structural::backward(g, &n, node, dy),
+        }
+    }
+}

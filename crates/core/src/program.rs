@@ -1,0 +1,441 @@
+//! A compiled program: a graph, the nodes to compute, and the variable updates to apply, run on
+//! any [`Backend`]. For each set of concrete input shapes (in practice: each batch size) it plans
+//! once — concrete shapes, execution order, buffer slots shared by liveness — and then reuses the
+//! same buffers on every run, so the steady state allocates nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::backend::{Backend, Operand};
+use crate::error::{CoreError, Result};
+use crate::graph::{Graph, NodeId};
+use crate::ops::{Op, VarId};
+use crate::rng::Rng;
+use crate::shape::{concrete, fmt_shape, numel, sym};
+use crate::store::Store;
+
+/// Where a node's value lives during a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Home {
+    /// A planned buffer slot.
+    Slot(usize),
+    /// A store variable (read in place).
+    Var(VarId),
+}
+
+/// The schedule for one set of concrete input shapes.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    order: Vec<NodeId>,
+    shapes: Vec<Vec<usize>>,
+    home: Vec<Option<Home>>,
+    slot_sizes: Vec<usize>,
+}
+
+impl Plan {
+    /// Number of buffer slots (distinct buffers) the plan uses.
+    pub fn slot_count(&self) -> usize {
+        self.slot_sizes.len()
+    }
+
+    /// Total number of f32 elements held by the plan's buffers.
+    pub fn total_elements(&self) -> usize {
+        self.slot_sizes.iter().sum()
+    }
+
+    /// Number of nodes the plan executes.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when the plan executes no node.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Plans the computation of `targets` for concrete `input_shapes` (one per graph input).
+    pub fn new(graph: &Graph, targets: &[NodeId], input_shapes: &[Vec<usize>]) -> Result<Plan> {
+        let n = graph.nodes().len();
+        let mut needed = vec![false; n];
+        for &t in targets {
+            graph.node(t)?;
+            needed[t] = true;
+        }
+        for id in (0..n).rev() {
+            if needed[id] {
+                for &i in &graph.nodes()[id].inputs {
+                    needed[i] = true;
+                }
+            }
+        }
+        let order: Vec<NodeId> = (0..n).filter(|&i| needed[i]).collect();
+        // Concrete shapes, checked against the symbolic ones.
+        let mut shapes: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for &id in &order {
+            let node = &graph.nodes()[id];
+            let s = match &node.op {
+                Op::Input { index } => {
+                    let given = input_shapes.get(*index).ok_or_else(|| {
+                        CoreError::Graph(format!(
+                            "input {index} (shape {}) is needed but was not fed",
+                            fmt_shape(&node.shape)
+                        ))
+                    })?;
+                    let ok = given.len() == node.shape.len()
+                        && given
+                            .iter()
+                            .zip(&node.shape)
+                            .all(|(g, s)| s.is_none_or(|d| d == *g));
+                    if !ok {
+                        return Err(CoreError::Shape {
+                            op: "input".into(),
+                            msg: format!(
+                                "input {index} expects shape {}, got {}",
+                                fmt_shape(&node.shape),
+                                fmt_shape(&sym(given))
+                            ),
+                        });
+                    }
+                    given.clone()
+                }
+                Op::Variable(_) | Op::Const(_) => concrete(&node.shape).ok_or_else(|| {
+                    CoreError::Graph(format!("{} has an unknown shape", graph.describe(id)))
+                })?,
+                op => {
+                    let ins: Vec<_> = node.inputs.iter().map(|&i| sym(&shapes[i])).collect();
+                    let s = op.infer_shape(&ins)?;
+                    concrete(&s).ok_or_else(|| {
+                        CoreError::Graph(format!(
+                            "{} has an unknown shape at run time",
+                            graph.describe(id)
+                        ))
+                    })?
+                }
+            };
+            shapes[id] = s;
+        }
+        // Last use of each node, in positions of `order`; targets live to the end.
+        let pos_end = order.len();
+        let mut last_use = vec![0usize; n];
+        for (p, &id) in order.iter().enumerate() {
+            last_use[id] = last_use[id].max(p);
+            for &i in &graph.nodes()[id].inputs {
+                last_use[i] = last_use[i].max(p);
+            }
+        }
+        for &t in targets {
+            last_use[t] = pos_end;
+        }
+        // Slot assignment: inputs and constants own slots for the whole run; others reuse
+        // freed slots (best fit by size); aliases share their source's slot.
+        let mut home: Vec<Option<Home>> = vec![None; n];
+        let mut slot_sizes: Vec<usize> = Vec::new();
+        let mut slot_end: Vec<usize> = Vec::new();
+        let mut free: Vec<usize> = Vec::new();
+        for (p, &id) in order.iter().enumerate() {
+            let node = &graph.nodes()[id];
+            // Release slots whose last use has passed.
+            let mut k = 0;
+            while k < slot_end.len() {
+                if slot_end[k] < p && !free.contains(&k) {
+                    free.push(k);
+                }
+                k += 1;
+            }
+            let size = numel(&shapes[id]);
+            let persistent = matches!(node.op, Op::Input { .. } | Op::Const(_));
+            let h = match &node.op {
+                Op::Variable(v) => Home::Var(*v),
+                op if op.is_alias() => match home[node.inputs[0]] {
+                    Some(Home::Slot(s)) => {
+                        slot_end[s] = slot_end[s].max(last_use[id]);
+                        Home::Slot(s)
+                    }
+                    _ => Home::Slot(new_slot(
+                        &mut slot_sizes,
+                        &mut slot_end,
+                        &mut free,
+                        size,
+                        last_use[id],
+                        false,
+                    )),
+                },
+                _ => Home::Slot(new_slot(
+                    &mut slot_sizes,
+                    &mut slot_end,
+                    &mut free,
+                    size,
+                    if persistent { usize::MAX } else { last_use[id] },
+                    persistent,
+                )),
+            };
+            home[id] = Some(h);
+        }
+        Ok(Plan {
+            order,
+            shapes,
+            home,
+            slot_sizes,
+        })
+    }
+}
+
+fn new_slot(
+    sizes: &mut Vec<usize>,
+    ends: &mut Vec<usize>,
+    free: &mut Vec<usize>,
+    size: usize,
+    end: usize,
+    persistent: bool,
+) -> usize {
+    if !persistent {
+        let best = free
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| sizes[s] >= size)
+            .min_by_key(|(_, &s)| sizes[s])
+            .map(|(k, _)| k)
+            .or_else(|| {
+                free.iter()
+                    .enumerate()
+                    .max_by_key(|(_, &s)| sizes[s])
+                    .map(|(k, _)| k)
+            });
+        if let Some(k) = best {
+            let s = free.swap_remove(k);
+            sizes[s] = sizes[s].max(size);
+            ends[s] = end;
+            return s;
+        }
+    }
+    sizes.push(size);
+    ends.push(end);
+    sizes.len() - 1
+}
+
+/// A host tensor: a concrete shape and row-major f32 data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostTensor {
+    /// Concrete shape.
+    pub shape: Vec<usize>,
+    /// Row-major values.
+    pub data: Vec<f32>,
+}
+
+/// A host-side input: a shape and borrowed row-major values.
+#[derive(Debug, Clone, Copy)]
+pub struct Feed<'a> {
+    /// Concrete shape.
+    pub shape: &'a [usize],
+    /// Row-major values (`numel(shape)` of them).
+    pub data: &'a [f32],
+}
+
+struct Instance<B: Backend> {
+    plan: Plan,
+    buffers: Vec<B::Buffer>,
+    consts_written: bool,
+}
+
+/// A graph compiled for fixed outputs and updates, runnable on a backend.
+pub struct Program<B: Backend> {
+    graph: Arc<Graph>,
+    outputs: Vec<NodeId>,
+    updates: Vec<(VarId, NodeId)>,
+    instances: HashMap<Vec<Vec<usize>>, Instance<B>>,
+}
+
+impl<B: Backend> Program<B> {
+    /// Compiles `outputs` (and `updates`: after each run, variable `v` takes node `n`'s value).
+    pub fn new(
+        graph: Arc<Graph>,
+        outputs: Vec<NodeId>,
+        updates: Vec<(VarId, NodeId)>,
+    ) -> Result<Self> {
+        for &o in outputs.iter().chain(updates.iter().map(|(_, n)| n)) {
+            graph.node(o)?;
+        }
+        Ok(Self {
+            graph,
+            outputs,
+            updates,
+            instances: HashMap::new(),
+        })
+    }
+
+    /// The graph this program runs.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The plan used for the given input shapes, creating it if needed.
+    pub fn plan(&mut self, backend: &B, input_shapes: &[Vec<usize>]) -> Result<&Plan> {
+        Ok(&self.instance(backend, input_shapes)?.plan)
+    }
+
+    fn instance(&mut self, backend: &B, input_shapes: &[Vec<usize>]) -> Result<&mut Instance<B>> {
+        if !self.instances.contains_key(input_shapes) {
+            let mut targets = self.outputs.clone();
+            targets.extend(self.updates.iter().map(|(_, n)| *n));
+            let plan = Plan::new(&self.graph, &targets, input_shapes)?;
+            for (v, n) in &self.updates {
+                let _ = (v, n);
+            }
+            let buffers = plan
+                .slot_sizes
+                .iter()
+                .map(|&s| backend.alloc(s))
+                .collect::<Result<Vec<_>>>()?;
+            // Keep a handful of batch sizes; the last batch of an epoch is often smaller.
+            if self.instances.len() >= 8 {
+                self.instances.clear();
+            }
+            self.instances.insert(
+                input_shapes.to_vec(),
+                Instance {
+                    plan,
+                    buffers,
+                    consts_written: false,
+                },
+            );
+        }
+        self.instances
+            .get_mut(input_shapes)
+            .ok_or_else(|| CoreError::Graph("program instance vanished".into()))
+    }
+
+    /// Runs the program: feeds inputs, computes the outputs, applies the updates, and returns
+    /// the outputs on the host.
+    pub fn run(
+        &mut self,
+        backend: &B,
+        store: &mut Store<B>,
+        feeds: &[Feed<'_>],
+        rng: &mut Rng,
+    ) -> Result<Vec<HostTensor>> {
+        let shapes: Vec<Vec<usize>> = feeds.iter().map(|f| f.shape.to_vec()).collect();
+        for (k, f) in feeds.iter().enumerate() {
+            if numel(f.shape) != f.data.len() {
+                return Err(CoreError::Shape {
+                    op: "feed".into(),
+                    msg: format!(
+                        "input {k}: shape {} needs {} values, got {}",
+                        fmt_shape(&sym(f.shape)),
+                        numel(f.shape),
+                        f.data.len()
+                    ),
+                });
+            }
+        }
+        let graph = Arc::clone(&self.graph);
+        let outputs = self.outputs.clone();
+        let updates = self.updates.clone();
+        let inst = self.instance(backend, &shapes)?;
+        // Check update shapes against their variables before touching anything.
+        for (v, n) in &updates {
+            let var = store.get(*v)?;
+            if var.shape != inst.plan.shapes[*n] {
+                return Err(CoreError::Shape {
+                    op: "update".into(),
+                    msg: format!(
+                        "variable {v} has shape {}, its update has shape {}",
+                        fmt_shape(&sym(&var.shape)),
+                        fmt_shape(&sym(&inst.plan.shapes[*n]))
+                    ),
+                });
+            }
+        }
+        execute(backend, &graph, inst, store, feeds, rng)?;
+        let mut result = Vec::with_capacity(outputs.len());
+        for &o in &outputs {
+            let shape = inst.plan.shapes[o].clone();
+            let mut data = vec![0.0; numel(&shape)];
+            match inst.plan.home[o] {
+                Some(Home::Slot(s)) => backend.read(&inst.buffers[s], &mut data)?,
+                Some(Home::Var(v)) => backend.read(&store.get(v)?.buf, &mut data)?,
+                None => return Err(CoreError::Graph(format!("output {o} was not computed"))),
+            }
+            result.push(HostTensor { shape, data });
+        }
+        for (v, n) in &updates {
+            let len = numel(&inst.plan.shapes[*n]);
+            match inst.plan.home[*n] {
+                Some(Home::Slot(s)) => {
+                    let var = store.get_mut(*v)?;
+                    backend.copy(&inst.buffers[s], &mut var.buf, len)?;
+                }
+                Some(Home::Var(src)) if src != *v => {
+                    let (shape, data) = store.read(backend, src)?;
+                    store.set(backend, *v, &shape, &data)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(result)
+    }
+}
+
+fn execute<B: Backend>(
+    backend: &B,
+    graph: &Graph,
+    inst: &mut Instance<B>,
+    store: &Store<B>,
+    feeds: &[Feed<'_>],
+    rng: &mut Rng,
+) -> Result<()> {
+    let plan = &inst.plan;
+    for &id in &plan.order {
+        let node = &graph.nodes()[id];
+        let Some(Home::Slot(slot)) = plan.home[id] else {
+            continue;
+        };
+        match &node.op {
+            Op::Input { index } => {
+                let f = feeds
+                    .get(*index)
+                    .ok_or_else(|| CoreError::Graph(format!("input {index} was not fed")))?;
+                backend.write(&mut inst.buffers[slot], f.data)?;
+            }
+            Op::Const(c) => {
+                if !inst.consts_written {
+                    let data: Vec<f32> = c.iter().copied().collect();
+                    backend.write(&mut inst.buffers[slot], &data)?;
+                }
+            }
+            op if op.is_alias() && plan.home[node.inputs[0]] == Some(Home::Slot(slot)) => {}
+            op => {
+                // Take the output buffer out so the inputs can be borrowed alongside it.
+                let mut out = std::mem::replace(&mut inst.buffers[slot], backend.alloc(0)?);
+                let result = {
+                    let mut operands = Vec::with_capacity(node.inputs.len());
+                    for &i in &node.inputs {
+                        let buf = match plan.home[i] {
+                            Some(Home::Slot(s)) => &inst.buffers[s],
+                            Some(Home::Var(v)) => &store.get(v)?.buf,
+                            None => {
+                                return Err(CoreError::Graph(format!(
+                                    "{} was not computed",
+                                    graph.describe(i)
+                                )))
+                            }
+                        };
+                        operands.push(Operand {
+                            buf,
+                            shape: &plan.shapes[i],
+                        });
+                    }
+                    let run_op = if op.is_alias() {
+                        &Op::Unary(crate::ops::UnaryOp::Identity)
+                    } else {
+                        op
+                    };
+                    backend.run(run_op, &operands, &mut out, &plan.shapes[id], rng)
+                };
+                inst.buffers[slot] = out;
+                result?;
+            }
+        }
+    }
+    inst.consts_written = true;
+    Ok(())
+}

@@ -1,0 +1,333 @@
+//! Every differentiable op's backward rule checked against central finite differences.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn};
+use rkeras_core::attrs::{AttrValue, Attrs};
+use rkeras_core::autodiff::gradients;
+use rkeras_core::ops::structural::NO_INDEX;
+use rkeras_core::{Cpu, Feed, Graph, Program, Rng, Store};
+
+fn rand_array(shape: &[usize], rng: &mut Rng, lo: f32, hi: f32) -> ArrayD<f32> {
+    let n: usize = shape.iter().product();
+    let mut v = vec![0.0; n];
+    rng.fill(
+        rkeras_core::ops::Distribution::Uniform { low: lo, high: hi },
+        &mut v,
+    );
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+fn run(g: &Arc<Graph>, outs: Vec<usize>, feeds: &[ArrayD<f32>]) -> Vec<Vec<f32>> {
+    let mut p: Program<Cpu> = Program::new(Arc::clone(g), outs, vec![]).unwrap();
+    let mut store = Store::new();
+    let mut rng = Rng::seeded(0);
+    let f: Vec<Feed> = feeds
+        .iter()
+        .map(|a| Feed {
+            shape: a.shape(),
+            data: a.as_slice().unwrap(),
+        })
+        .collect();
+    p.run(&Cpu, &mut store, &f, &mut rng)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.data)
+        .collect()
+}
+
+/// Checks d(sum(op(inputs) * w))/d(input_i) against central differences for each `wrt` input.
+fn check(name: &str, attrs: Attrs, inputs: Vec<ArrayD<f32>>, wrt: &[usize]) {
+    let mut g = Graph::new();
+    let ids: Vec<usize> = inputs
+        .iter()
+        .map(|a| g.input(a.shape().iter().map(|&d| Some(d)).collect()))
+        .collect();
+    let y = g
+        .add_named(name, &ids, &attrs)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let yshape: Vec<usize> = g.shape(y).unwrap().iter().map(|d| d.unwrap()).collect();
+    let mut rng = Rng::seeded(7);
+    let w = g.constant(rand_array(&yshape, &mut rng, 0.5, 1.5));
+    let prod = g.add_named("multiply", &[y, w], &Attrs::new()).unwrap();
+    let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+    let wrt_ids: Vec<usize> = wrt.iter().map(|&i| ids[i]).collect();
+    let grads = gradients(&mut g, loss, &wrt_ids).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let g = Arc::new(g);
+    let analytic = run(&g, grads.clone(), &inputs);
+    let eps = 1e-2f32;
+    for (k, &i) in wrt.iter().enumerate() {
+        let n = inputs[i].len();
+        for e in 0..n {
+            let mut plus = inputs.clone();
+            plus[i].as_slice_mut().unwrap()[e] += eps;
+            let mut minus = inputs.clone();
+            minus[i].as_slice_mut().unwrap()[e] -= eps;
+            let lp = run(&g, vec![loss], &plus)[0][0] as f64;
+            let lm = run(&g, vec![loss], &minus)[0][0] as f64;
+            let numeric = (lp - lm) / (2.0 * eps as f64);
+            let a = analytic[k][e] as f64;
+            let tol = 2e-2 + 2e-2 * numeric.abs();
+            assert!(
+                (a - numeric).abs() <= tol,
+                "{name}: d/d input{i}[{e}] analytic {a} vs numeric {numeric}"
+            );
+        }
+    }
+}
+
+fn arr(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    rand_array(shape, &mut Rng::seeded(seed), -1.0, 1.0)
+}
+
+fn pos(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    rand_array(shape, &mut Rng::seeded(seed), 0.5, 2.0)
+}
+
+/// Values at least 0.1 away from `kink`, for ops with a kink there.
+fn away(shape: &[usize], seed: u64, kink: f32) -> ArrayD<f32> {
+    arr(shape, seed).mapv(|v| if (v - kink).abs() < 0.1 { v + 0.25 } else { v })
+}
+
+/// Values spaced 0.08 apart in shuffled order (no ties for max/min, no zeros for prod).
+fn distinct(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    let n: usize = shape.iter().product();
+    let mut v: Vec<f32> = (0..n).map(|i| 0.3 + 0.08 * i as f32).collect();
+    Rng::seeded(seed).shuffle(&mut v);
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+fn a() -> Attrs {
+    Attrs::new()
+}
+
+fn ints(v: &[i64]) -> AttrValue {
+    AttrValue::Ints(v.to_vec())
+}
+
+#[test]
+fn unary_ops() {
+    for name in [
+        "neg", "square", "exp", "sigmoid", "tanh", "softplus", "selu", "elu",
+    ] {
+        check(name, a(), vec![away(&[3, 4], 1, 0.0)], &[0]);
+    }
+    for name in ["sqrt", "log", "reciprocal"] {
+        check(name, a(), vec![pos(&[3, 4], 2)], &[0]);
+    }
+    check("abs", a(), vec![away(&[3, 4], 3, 0.0)], &[0]);
+    check("softsign", a(), vec![away(&[3, 4], 3, 0.0)], &[0]);
+    check("relu", a(), vec![away(&[3, 4], 4, 0.0)], &[0]);
+    let leaky = a()
+        .with("alpha", AttrValue::Float(0.3))
+        .with("max_value", AttrValue::Float(0.6));
+    check(
+        "relu",
+        leaky,
+        vec![away(&[3, 4], 5, 0.0).mapv(|v| if (v - 0.6).abs() < 0.1 { v + 0.25 } else { v })],
+        &[0],
+    );
+    check(
+        "hard_sigmoid",
+        a(),
+        vec![arr(&[3, 4], 6).mapv(|v| v * 2.0)],
+        &[0],
+    );
+    let clip = a()
+        .with("min_value", AttrValue::Float(-0.5))
+        .with("max_value", AttrValue::Float(0.5));
+    check(
+        "clip",
+        clip,
+        vec![away(&[3, 4], 7, 0.5).mapv(|v| if (v + 0.5).abs() < 0.1 { v - 0.25 } else { v })],
+        &[0],
+    );
+    check(
+        "cast",
+        a().with("dtype", AttrValue::Str("float32".into())),
+        vec![arr(&[2, 3], 8)],
+        &[0],
+    );
+    check("identity", a(), vec![arr(&[2, 3], 8)], &[0]);
+    check("stop_gradient", a(), vec![arr(&[2, 3], 8)], &[]);
+}
+
+#[test]
+fn binary_ops_with_broadcasting() {
+    for name in ["add", "subtract", "multiply"] {
+        check(
+            name,
+            a(),
+            vec![arr(&[2, 3, 4], 1), arr(&[3, 1], 2)],
+            &[0, 1],
+        );
+        check(name, a(), vec![arr(&[4], 3), arr(&[2, 4], 4)], &[0, 1]);
+    }
+    check("divide", a(), vec![arr(&[2, 3], 1), pos(&[3], 2)], &[0, 1]);
+    check("pow", a(), vec![pos(&[2, 3], 1), arr(&[2, 3], 2)], &[0, 1]);
+    let x = arr(&[3, 4], 5);
+    let y = x.mapv(|v| v + 0.3) * arr(&[3, 4], 6).mapv(|v| if v > 0.0 { 1.0 } else { -1.0 });
+    check("maximum", a(), vec![x.clone(), y.clone()], &[0, 1]);
+    check("minimum", a(), vec![x, y], &[0, 1]);
+    let cond = arr(&[3, 1], 9).mapv(|v| f32::from(v > 0.0));
+    check(
+        "where",
+        a(),
+        vec![cond, arr(&[3, 4], 10), arr(&[4], 11)],
+        &[1, 2],
+    );
+}
+
+#[test]
+fn reductions() {
+    for name in ["sum", "mean", "var", "std", "max", "min", "prod"] {
+        for (axis, keep) in [
+            (vec![1], false),
+            (vec![0, 2], true),
+            (vec![], false),
+            (vec![-1], true),
+        ] {
+            let attrs = a()
+                .with("axis", ints(&axis))
+                .with("keepdims", AttrValue::Bool(keep));
+            check(name, attrs, vec![distinct(&[2, 3, 4], 3)], &[0]);
+        }
+    }
+}
+
+#[test]
+fn softmax_family() {
+    for name in ["softmax", "log_softmax"] {
+        check(name, a(), vec![arr(&[3, 5], 1)], &[0]);
+        check(
+            name,
+            a().with("axis", AttrValue::Int(1)),
+            vec![arr(&[2, 3, 4], 2)],
+            &[0],
+        );
+    }
+}
+
+#[test]
+fn matmul_variants() {
+    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+        let sa: &[usize] = if ta { &[4, 3] } else { &[3, 4] };
+        let sb: &[usize] = if tb { &[5, 4] } else { &[4, 5] };
+        let attrs = a()
+            .with("transpose_a", AttrValue::Bool(ta))
+            .with("transpose_b", AttrValue::Bool(tb));
+        check("matmul", attrs, vec![arr(sa, 1), arr(sb, 2)], &[0, 1]);
+    }
+    check(
+        "matmul",
+        a(),
+        vec![arr(&[2, 3, 4], 3), arr(&[4, 2], 4)],
+        &[0, 1],
+    );
+    check(
+        "matmul",
+        a(),
+        vec![arr(&[2, 1, 3, 4], 5), arr(&[3, 4, 2], 6)],
+        &[0, 1],
+    );
+}
+
+#[test]
+fn structural_ops() {
+    check(
+        "transpose",
+        a().with("perm", ints(&[2, 0, 1])),
+        vec![arr(&[2, 3, 4], 1)],
+        &[0],
+    );
+    check(
+        "reshape",
+        a().with("shape", ints(&[0, -1])),
+        vec![arr(&[2, 3, 4], 1)],
+        &[0],
+    );
+    check(
+        "expand_dims",
+        a().with("axis", AttrValue::Int(1)),
+        vec![arr(&[2, 3], 1)],
+        &[0],
+    );
+    check(
+        "squeeze",
+        a().with("axis", AttrValue::Int(1)),
+        vec![arr(&[2, 1, 3], 1)],
+        &[0],
+    );
+    check(
+        "concatenate",
+        a().with("axis", AttrValue::Int(1)),
+        vec![arr(&[2, 3], 1), arr(&[2, 2], 2), arr(&[2, 1], 3)],
+        &[0, 1, 2],
+    );
+    let sl = a()
+        .with("start", ints(&[NO_INDEX, 1, -1]))
+        .with("stop", ints(&[NO_INDEX, NO_INDEX, 0]))
+        .with("step", ints(&[1, 2, -1]));
+    check("slice", sl, vec![arr(&[2, 5, 4], 1)], &[0]);
+    check(
+        "pad",
+        a().with("pads", ints(&[1, 0, 2, 1])),
+        vec![arr(&[2, 3], 1)],
+        &[0],
+    );
+    let idx = ArrayD::from_shape_vec(IxDyn(&[4]), vec![2.0, 0.0, 2.0, 1.0]).unwrap();
+    check(
+        "gather",
+        a().with("axis", AttrValue::Int(1)),
+        vec![arr(&[2, 3, 2], 1), idx.clone()],
+        &[0],
+    );
+    check(
+        "gather",
+        a(),
+        vec![
+            arr(&[3, 2], 2),
+            idx.into_shape_with_order(IxDyn(&[2, 2])).unwrap(),
+        ],
+        &[0],
+    );
+    check(
+        "tile",
+        a().with("reps", ints(&[2, 3])),
+        vec![arr(&[2, 3], 1)],
+        &[0],
+    );
+    check(
+        "repeat",
+        a().with("repeats", AttrValue::Int(3))
+            .with("axis", AttrValue::Int(1)),
+        vec![arr(&[2, 3, 2], 1)],
+        &[0],
+    );
+    check(
+        "broadcast_like",
+        a(),
+        vec![arr(&[3, 1], 1), arr(&[2, 3, 4], 2)],
+        &[0],
+    );
+    check(
+        "sum_like",
+        a(),
+        vec![arr(&[2, 3, 4], 1), arr(&[3, 1], 2)],
+        &[0],
+    );
+}
+
+#[test]
+fn second_order_through_gradient_nodes() {
+    // d/dx of sum(d(sum(x^2 * w))/dx) exercises the backward rules of gradient ops.
+    let mut g = Graph::new();
+    let x = g.input(vec![Some(3)]);
+    let sq = g.add_named("square", &[x], &a()).unwrap();
+    let s = g.add_named("sum", &[sq], &a()).unwrap();
+    let dx = gradients(&mut g, s, &[x]).unwrap()[0];
+    let s2 = g.add_named("sum", &[dx], &a()).unwrap();
+    let ddx = gradients(&mut g, s2, &[x]).unwrap()[0];
+    let out = run(&Arc::new(g), vec![ddx], &[arr(&[3], 1)]);
+    assert_eq!(out[0], vec![2.0, 2.0, 2.0]);
+}
