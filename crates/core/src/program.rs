@@ -53,8 +53,13 @@ impl Plan {
         self.order.is_empty()
     }
 
-    /// Plans the computation of `targets` for concrete `input_shapes` (one per graph input).
-    pub fn new(graph: &Graph, targets: &[NodeId], input_shapes: &[Vec<usize>]) -> Result<Plan> {
+    /// Plans the computation of `targets` for concrete `input_shapes` (one per graph input;
+    /// `None` for an input that is not fed).
+    pub fn new(
+        graph: &Graph,
+        targets: &[NodeId],
+        input_shapes: &[Option<Vec<usize>>],
+    ) -> Result<Plan> {
         let n = graph.nodes().len();
         let mut needed = vec![false; n];
         for &t in targets {
@@ -75,12 +80,15 @@ impl Plan {
             let node = &graph.nodes()[id];
             let s = match &node.op {
                 Op::Input { index } => {
-                    let given = input_shapes.get(*index).ok_or_else(|| {
-                        CoreError::Graph(format!(
-                            "input {index} (shape {}) is needed but was not fed",
-                            fmt_shape(&node.shape)
-                        ))
-                    })?;
+                    let given = input_shapes
+                        .get(*index)
+                        .and_then(|s| s.as_ref())
+                        .ok_or_else(|| {
+                            CoreError::Graph(format!(
+                                "input {index} (shape {}) is needed but was not fed",
+                                fmt_shape(&node.shape)
+                            ))
+                        })?;
                     let ok = given.len() == node.shape.len()
                         && given
                             .iter()
@@ -242,7 +250,7 @@ pub struct Program<B: Backend> {
     graph: Arc<Graph>,
     outputs: Vec<NodeId>,
     updates: Vec<(VarId, NodeId)>,
-    instances: HashMap<Vec<Vec<usize>>, Instance<B>>,
+    instances: HashMap<Vec<Option<Vec<usize>>>, Instance<B>>,
 }
 
 impl<B: Backend> Program<B> {
@@ -269,18 +277,19 @@ impl<B: Backend> Program<B> {
     }
 
     /// The plan used for the given input shapes, creating it if needed.
-    pub fn plan(&mut self, backend: &B, input_shapes: &[Vec<usize>]) -> Result<&Plan> {
+    pub fn plan(&mut self, backend: &B, input_shapes: &[Option<Vec<usize>>]) -> Result<&Plan> {
         Ok(&self.instance(backend, input_shapes)?.plan)
     }
 
-    fn instance(&mut self, backend: &B, input_shapes: &[Vec<usize>]) -> Result<&mut Instance<B>> {
+    fn instance(
+        &mut self,
+        backend: &B,
+        input_shapes: &[Option<Vec<usize>>],
+    ) -> Result<&mut Instance<B>> {
         if !self.instances.contains_key(input_shapes) {
             let mut targets = self.outputs.clone();
             targets.extend(self.updates.iter().map(|(_, n)| *n));
             let plan = Plan::new(&self.graph, &targets, input_shapes)?;
-            for (v, n) in &self.updates {
-                let _ = (v, n);
-            }
             let buffers = plan
                 .slot_sizes
                 .iter()
@@ -304,17 +313,22 @@ impl<B: Backend> Program<B> {
             .ok_or_else(|| CoreError::Graph("program instance vanished".into()))
     }
 
-    /// Runs the program: feeds inputs, computes the outputs, applies the updates, and returns
-    /// the outputs on the host.
+    /// Runs the program: feeds inputs (one per graph input, `None` where not fed), computes the
+    /// outputs, applies the updates, and returns the outputs on the host.
     pub fn run(
         &mut self,
         backend: &B,
         store: &mut Store<B>,
-        feeds: &[Feed<'_>],
+        feeds: &[Option<Feed<'_>>],
         rng: &mut Rng,
     ) -> Result<Vec<HostTensor>> {
-        let shapes: Vec<Vec<usize>> = feeds.iter().map(|f| f.shape.to_vec()).collect();
-        for (k, f) in feeds.iter().enumerate() {
+        let shapes: Vec<Option<Vec<usize>>> =
+            feeds.iter().map(|f| f.map(|f| f.shape.to_vec())).collect();
+        for (k, f) in feeds
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| f.map(|f| (k, f)))
+        {
             if numel(f.shape) != f.data.len() {
                 return Err(CoreError::Shape {
                     op: "feed".into(),
@@ -380,7 +394,7 @@ fn execute<B: Backend>(
     graph: &Graph,
     inst: &mut Instance<B>,
     store: &Store<B>,
-    feeds: &[Feed<'_>],
+    feeds: &[Option<Feed<'_>>],
     rng: &mut Rng,
 ) -> Result<()> {
     let plan = &inst.plan;
@@ -393,6 +407,8 @@ fn execute<B: Backend>(
             Op::Input { index } => {
                 let f = feeds
                     .get(*index)
+                    .copied()
+                    .flatten()
                     .ok_or_else(|| CoreError::Graph(format!("input {index} was not fed")))?;
                 backend.write(&mut inst.buffers[slot], f.data)?;
             }

@@ -22,11 +22,13 @@ fn run(g: &Arc<Graph>, outs: Vec<usize>, feeds: &[ArrayD<f32>]) -> Vec<Vec<f32>>
     let mut p: Program<Cpu> = Program::new(Arc::clone(g), outs, vec![]).unwrap();
     let mut store = Store::new();
     let mut rng = Rng::seeded(0);
-    let f: Vec<Feed> = feeds
+    let f: Vec<Option<Feed>> = feeds
         .iter()
-        .map(|a| Feed {
-            shape: a.shape(),
-            data: a.as_slice().unwrap(),
+        .map(|a| {
+            Some(Feed {
+                shape: a.shape(),
+                data: a.as_slice().unwrap(),
+            })
         })
         .collect();
     p.run(&Cpu, &mut store, &f, &mut rng)

@@ -1,0 +1,116 @@
+//! Conversions between Python values and core types: attribute dicts, shapes, arrays.
+
+use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use rkeras_core::{AttrValue, Attrs, HostTensor};
+
+/// Converts a Python dict of op attributes into [`Attrs`].
+pub fn attrs(d: Option<&Bound<'_, PyDict>>) -> PyResult<Attrs> {
+    let mut out = Attrs::new();
+    let Some(d) = d else { return Ok(out) };
+    for (k, v) in d.iter() {
+        let key: String = k.extract()?;
+        out = out.with(&key, value(&key, &v)?);
+    }
+    Ok(out)
+}
+
+fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<AttrValue> {
+    if v.is_none() {
+        return Ok(AttrValue::None);
+    }
+    if v.is_instance_of::<PyBool>() {
+        return Ok(AttrValue::Bool(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return Ok(AttrValue::Int(v.extract()?));
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(AttrValue::Float(v.extract()?));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(AttrValue::Str(v.extract()?));
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        let items: Vec<i64> = v.extract().map_err(|_| {
+            PyTypeError::new_err(format!("attribute '{key}' must be a list of ints, got {v}"))
+        })?;
+        return Ok(AttrValue::Ints(items));
+    }
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(AttrValue::Int(i));
+    }
+    if let Ok(f) = v.extract::<f64>() {
+        return Ok(AttrValue::Float(f));
+    }
+    Err(PyTypeError::new_err(format!(
+        "attribute '{key}' has an unsupported type: {v}"
+    )))
+}
+
+/// A borrowed, C-contiguous float32 array: its shape and data (zero-copy).
+pub struct Borrowed<'py> {
+    array: PyReadonlyArrayDyn<'py, f32>,
+}
+
+impl<'py> Borrowed<'py> {
+    /// Borrows a float32 ndarray, which must be C-contiguous (the Python side ensures it).
+    pub fn new(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let arr = obj.cast::<PyArrayDyn<f32>>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "expected a float32 numpy array, got {}",
+                obj.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let array = arr
+            .try_readonly()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        if !array.is_c_contiguous() {
+            return Err(PyValueError::new_err("expected a C-contiguous array"));
+        }
+        Ok(Self { array })
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> Vec<usize> {
+        self.array.shape().to_vec()
+    }
+
+    /// The values, row-major.
+    pub fn data(&self) -> PyResult<&[f32]> {
+        self.array
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
+/// Moves a host tensor into a new numpy array (no copy of the data).
+pub fn to_numpy<'py>(py: Python<'py>, t: HostTensor) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
+    let flat = numpy::PyArray1::from_vec(py, t.data);
+    flat.reshape(t.shape)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Parses a shape given as a list of ints and `None`s.
+pub fn sym_shape(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Option<usize>>> {
+    let items: Vec<Option<i64>> = obj.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "a shape must be a sequence of ints or None, got {obj}"
+        ))
+    })?;
+    items
+        .into_iter()
+        .map(|d| match d {
+            None => Ok(None),
+            Some(v) if v >= 0 => Ok(Some(v as usize)),
+            Some(v) => Err(PyValueError::new_err(format!(
+                "negative dimension {v} in shape"
+            ))),
+        })
+        .collect()
+}

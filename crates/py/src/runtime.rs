@@ -1,0 +1,33 @@
+//! The process-wide runtime: the backend, its parameter store and the seeded generator.
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::PyResult;
+use rkeras_core::{Cpu, Rng, Store};
+
+/// Backend, variables and random state shared by every graph and program of the process.
+pub struct Runtime {
+    /// The compute backend.
+    pub backend: Cpu,
+    /// Variables (weights, optimizer state).
+    pub store: Store<Cpu>,
+    /// The one random generator.
+    pub rng: Rng,
+}
+
+static RUNTIME: OnceLock<Mutex<Runtime>> = OnceLock::new();
+
+/// Locks the runtime.
+pub fn lock() -> PyResult<MutexGuard<'static, Runtime>> {
+    RUNTIME
+        .get_or_init(|| {
+            Mutex::new(Runtime {
+                backend: Cpu,
+                store: Store::new(),
+                rng: Rng::seeded(0x5eed),
+            })
+        })
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("rkeras runtime is poisoned by an earlier failure"))
+}

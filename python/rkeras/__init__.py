@@ -1,0 +1,1 @@
+"""rkeras: Keras on a Rust core."""
