@@ -1,0 +1,303 @@
+"""Tensors of the backend: symbolic graph tensors, variables, and the eager/symbolic dispatch.
+
+Every backend function goes through :func:`apply`: with any symbolic input it records a core op
+in that tensor's graph; otherwise it runs the op at once on NumPy arrays through the Rust
+kernels and returns a NumPy array.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from rkeras import _rkeras
+from rkeras.backend import config
+
+_BOOL_OPS = frozenset(
+    {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+     "logical_and", "logical_or", "logical_not"}
+)
+_INT_OPS = frozenset({"argmax", "argmin"})
+
+_uid = itertools.count(1)
+
+
+class FuncGraph:
+    """A graph that symbolic tensors are recorded into (one per trace or ``K`` scope)."""
+
+    def __init__(self, name: str = "graph") -> None:
+        self.name = name
+        self.raw = _rkeras.Graph()
+        self._variable_nodes: dict[int, int] = {}
+
+    def variable_node(self, var: "Variable") -> int:
+        """The node reading `var` in this graph (added once)."""
+        node = self._variable_nodes.get(var.handle)
+        if node is None:
+            node = self.raw.variable(var.handle)
+            self._variable_nodes[var.handle] = node
+        return node
+
+    def placeholder(self, shape: Sequence[Optional[int]], dtype: str, name: str) -> "SymbolicTensor":
+        """Adds a placeholder fed at run time."""
+        node = self.raw.input(list(shape))
+        return SymbolicTensor(self, node, dtype, name=name, placeholder=True)
+
+    def constant(self, value: Any) -> int:
+        """Adds a constant node from anything array-like."""
+        return self.raw.constant(to_array(value, "constant"))
+
+
+_default_graph: Optional[FuncGraph] = None
+
+
+def default_graph() -> FuncGraph:
+    """The graph that ``K.placeholder`` records into."""
+    global _default_graph
+    if _default_graph is None:
+        _default_graph = FuncGraph("default")
+    return _default_graph
+
+
+def reset_default_graph() -> None:
+    """Starts a fresh default graph (``K.clear_session``)."""
+    global _default_graph
+    _default_graph = None
+
+
+def to_array(x: Any, op: str) -> np.ndarray:
+    """A float32 C-contiguous NumPy array from array-like `x`, cast as Keras casts inputs."""
+    if isinstance(x, Variable):
+        return x.numpy()
+    if isinstance(x, SymbolicTensor):
+        raise TypeError(f"{op}: a symbolic tensor has no value here; use K.function to run it")
+    arr = np.asarray(x)
+    if arr.dtype == np.float32 and arr.flags.c_contiguous:
+        return arr
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{op}: expected numeric data, got an array of dtype {arr.dtype} "
+            f"(values such as {arr.ravel()[:3].tolist()!r})"
+        )
+    return np.ascontiguousarray(arr, dtype=np.float32)
+
+
+def result_dtype(name: str, inputs: Sequence[Any], attrs: dict) -> str:
+    """The Keras dtype of an op's result (values are computed in float32 either way)."""
+    if name in _BOOL_OPS:
+        return "bool"
+    if name in _INT_OPS:
+        return "int64"
+    if name == "cast":
+        return str(attrs["dtype"])
+    return config.floatx()
+
+
+def _as_dtype(arr: np.ndarray, dtype: str) -> np.ndarray:
+    return arr if dtype == "float32" else arr.astype(dtype)
+
+
+def apply(name: str, inputs: Sequence[Any], **attrs: Any) -> Any:
+    """Runs op `name` eagerly, or records it when an input is symbolic."""
+    dtype = result_dtype(name, inputs, attrs)
+    graph = None
+    for x in inputs:
+        if isinstance(x, SymbolicTensor):
+            if graph is None:
+                graph = x.graph
+            elif x.graph is not graph:
+                raise ValueError(
+                    f"{name}: inputs come from different graphs ({graph.name!r} and "
+                    f"{x.graph.name!r}); tensors of one model or function cannot be mixed "
+                    "with another's"
+                )
+    if graph is None:
+        arrays = [to_array(x, name) for x in inputs]
+        return _as_dtype(_rkeras.eager(name, arrays, attrs), dtype)
+    nodes = [node_of(graph, x) for x in inputs]
+    return SymbolicTensor(graph, graph.raw.op(name, nodes, attrs), dtype)
+
+
+def node_of(graph: FuncGraph, x: Any) -> int:
+    """The node of `x` in `graph`: itself, a variable read, or a new constant."""
+    if isinstance(x, SymbolicTensor):
+        if x.graph is not graph:
+            raise ValueError("a tensor from another graph cannot be used here")
+        return x.node
+    if isinstance(x, Variable):
+        return graph.variable_node(x)
+    return graph.constant(x)
+
+
+class TensorOperators:
+    """Python operators (``+ - * / ** @``, comparisons, indexing) for tensors and variables."""
+
+    __array_priority__ = 100
+
+    def __add__(self, o: Any) -> Any:
+        return apply("add", [self, o])
+
+    def __radd__(self, o: Any) -> Any:
+        return apply("add", [o, self])
+
+    def __sub__(self, o: Any) -> Any:
+        return apply("subtract", [self, o])
+
+    def __rsub__(self, o: Any) -> Any:
+        return apply("subtract", [o, self])
+
+    def __mul__(self, o: Any) -> Any:
+        return apply("multiply", [self, o])
+
+    def __rmul__(self, o: Any) -> Any:
+        return apply("multiply", [o, self])
+
+    def __truediv__(self, o: Any) -> Any:
+        return apply("divide", [self, o])
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return apply("divide", [o, self])
+
+    def __pow__(self, o: Any) -> Any:
+        return apply("pow", [self, o])
+
+    def __rpow__(self, o: Any) -> Any:
+        return apply("pow", [o, self])
+
+    def __matmul__(self, o: Any) -> Any:
+        return apply("matmul", [self, o])
+
+    def __rmatmul__(self, o: Any) -> Any:
+        return apply("matmul", [o, self])
+
+    def __neg__(self) -> Any:
+        return apply("neg", [self])
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return apply("abs", [self])
+
+    def __lt__(self, o: Any) -> Any:
+        return apply("less", [self, o])
+
+    def __le__(self, o: Any) -> Any:
+        return apply("less_equal", [self, o])
+
+    def __gt__(self, o: Any) -> Any:
+        return apply("greater", [self, o])
+
+    def __ge__(self, o: Any) -> Any:
+        return apply("greater_equal", [self, o])
+
+    def __getitem__(self, key: Any) -> Any:
+        from rkeras.backend.indexing import getitem
+
+        return getitem(self, key)
+
+
+class SymbolicTensor(TensorOperators):
+    """A tensor in a graph: a node id, its symbolic shape (``None`` = known at run time), dtype.
+
+    >>> from rkeras import backend as K
+    >>> x = K.placeholder(shape=(None, 3))
+    >>> K.int_shape(x * 2.0)
+    (None, 3)
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(self, graph: FuncGraph, node: int, dtype: str, name: Optional[str] = None,
+                 placeholder: bool = False) -> None:
+        self.graph = graph
+        self.node = node
+        self.dtype = dtype
+        self.name = name or f"tensor_{node}"
+        self.is_placeholder = placeholder
+
+    @property
+    def shape(self) -> tuple:
+        """The symbolic shape."""
+        return tuple(self.graph.raw.shape(self.node))
+
+    @property
+    def ndim(self) -> int:
+        """The rank."""
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} name={self.name}>"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a symbolic tensor has no truth value; use K.switch / K.greater for conditions"
+        )
+
+
+def _release(handle: int) -> None:
+    try:
+        _rkeras.variable_delete(handle)
+    except Exception:  # noqa: BLE001 - interpreter shutdown may have torn the module down
+        pass
+
+
+class Variable(TensorOperators):
+    """A variable: a value that lives in the Rust parameter store and persists across calls.
+
+    >>> import numpy as np
+    >>> from rkeras import backend as K
+    >>> v = K.variable(np.ones((2, 2)))
+    >>> K.get_value(v * 3.0).tolist()
+    [[3.0, 3.0], [3.0, 3.0]]
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(self, value: Any, dtype: Optional[str] = None, name: Optional[str] = None,
+                 trainable: bool = True) -> None:
+        arr = to_array(value, "variable")
+        self.handle = _rkeras.variable_create(arr)
+        self.dtype = dtype or config.floatx()
+        self.name = name or f"variable_{next(_uid)}"
+        self.trainable = trainable
+        self._shape = tuple(arr.shape)
+        self._finalizer = weakref.finalize(self, _release, self.handle)
+
+    @property
+    def shape(self) -> tuple:
+        """The (fixed) shape."""
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        """The rank."""
+        return len(self._shape)
+
+    def numpy(self) -> np.ndarray:
+        """The current value as a NumPy array."""
+        return _rkeras.variable_get(self.handle)
+
+    def assign(self, value: Any) -> "Variable":
+        """Sets the value (same shape)."""
+        arr = to_array(value, "assign")
+        if arr.shape != self._shape:
+            arr = np.ascontiguousarray(np.broadcast_to(arr, self._shape), dtype=np.float32) \
+                if arr.size == 1 else arr
+        _rkeras.variable_set(self.handle, arr)
+        return self
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        value = self.numpy()
+        return value if dtype is None else value.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"<Variable '{self.name}' shape={self._shape} dtype={self.dtype}>"
+
+
+def is_symbolic(x: Any) -> bool:
+    """True for graph tensors."""
+    return isinstance(x, SymbolicTensor)
