@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod error;
 pub mod graph;
 pub mod ops;
+pub mod optim;
 pub mod program;
 pub mod rng;
 pub mod shape;

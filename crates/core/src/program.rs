@@ -455,3 +455,117 @@ fn execute<B: Backend>(
     inst.consts_written = true;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::Attrs;
+    use crate::cpu::Cpu;
+
+    fn chain(depth: usize) -> (Graph, NodeId, NodeId) {
+        let mut g = Graph::new();
+        let x = g.input(vec![None, Some(4)]);
+        let mut y = x;
+        for _ in 0..depth {
+            y = g.add_named("tanh", &[y], &Attrs::new()).unwrap();
+        }
+        (g, x, y)
+    }
+
+    #[test]
+    fn liveness_reuses_buffers_along_a_chain() {
+        let (g, _, y) = chain(10);
+        let plan = Plan::new(&g, &[y], &[Some(vec![8, 4])]).unwrap();
+        // input + two alternating intermediates, not one buffer per node.
+        assert_eq!(plan.len(), 11);
+        assert!(plan.slot_count() <= 3, "slots: {}", plan.slot_count());
+    }
+
+    #[test]
+    fn one_program_serves_several_batch_sizes() {
+        let (g, _, y) = chain(2);
+        let mut p: Program<Cpu> = Program::new(Arc::new(g), vec![y], vec![]).unwrap();
+        let mut store = Store::new();
+        let mut rng = Rng::seeded(0);
+        for batch in [3usize, 5, 3] {
+            let data = vec![0.5f32; batch * 4];
+            let shape = [batch, 4];
+            let out = p
+                .run(
+                    &Cpu,
+                    &mut store,
+                    &[Some(Feed {
+                        shape: &shape,
+                        data: &data,
+                    })],
+                    &mut rng,
+                )
+                .unwrap();
+            assert_eq!(out[0].shape, vec![batch, 4]);
+            let expected = 0.5f32.tanh().tanh();
+            assert!(out[0].data.iter().all(|&v| (v - expected).abs() < 1e-6));
+        }
+        assert_eq!(p.instances.len(), 2);
+    }
+
+    #[test]
+    fn wrong_input_shape_is_an_error_naming_both_shapes() {
+        let (g, _, y) = chain(1);
+        let mut p: Program<Cpu> = Program::new(Arc::new(g), vec![y], vec![]).unwrap();
+        let data = vec![0.0f32; 6];
+        let err = p
+            .run(
+                &Cpu,
+                &mut Store::new(),
+                &[Some(Feed {
+                    shape: &[2, 3],
+                    data: &data,
+                })],
+                &mut Rng::seeded(0),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("(None, 4)") && err.contains("(2, 3)"), "{err}");
+    }
+
+    #[test]
+    fn missing_feed_is_an_error() {
+        let (g, _, y) = chain(1);
+        let mut p: Program<Cpu> = Program::new(Arc::new(g), vec![y], vec![]).unwrap();
+        let err = p
+            .run(&Cpu, &mut Store::new(), &[None], &mut Rng::seeded(0))
+            .unwrap_err();
+        assert!(err.to_string().contains("not fed"), "{err}");
+    }
+
+    #[test]
+    fn updates_apply_after_outputs_with_old_values() {
+        let mut store: Store<Cpu> = Store::new();
+        let v = store.create(&Cpu, &[2], &[1.0, 2.0]).unwrap();
+        let mut g = Graph::new();
+        let vn = g.variable(v, &[2]);
+        let two = g.scalar(2.0);
+        let doubled = g.add_named("multiply", &[vn, two], &Attrs::new()).unwrap();
+        let total = g.add_named("sum", &[vn], &Attrs::new()).unwrap();
+        let mut p: Program<Cpu> =
+            Program::new(Arc::new(g), vec![total], vec![(v, doubled)]).unwrap();
+        let mut rng = Rng::seeded(0);
+        let first = p.run(&Cpu, &mut store, &[], &mut rng).unwrap();
+        let second = p.run(&Cpu, &mut store, &[], &mut rng).unwrap();
+        assert_eq!(first[0].data, vec![3.0]);
+        assert_eq!(second[0].data, vec![6.0]);
+        assert_eq!(store.read(&Cpu, v).unwrap().1, vec![4.0, 8.0]);
+    }
+
+    #[test]
+    fn aliases_share_their_source_buffer() {
+        let mut g = Graph::new();
+        let x = g.input(vec![None, Some(6)]);
+        let e = g.add_named("exp", &[x], &Attrs::new()).unwrap();
+        let attrs = Attrs::new().with("shape", crate::AttrValue::Ints(vec![0, 2, 3]));
+        let r = g.add_named("reshape", &[e], &attrs).unwrap();
+        let s = g.add_named("sum", &[r], &Attrs::new()).unwrap();
+        let plan = Plan::new(&g, &[s], &[Some(vec![2, 6])]).unwrap();
+        assert_eq!(plan.home[e], plan.home[r]);
+    }
+}

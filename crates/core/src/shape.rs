@@ -111,3 +111,39 @@ pub fn strides(s: &[usize]) -> Vec<usize> {
     }
     st
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_follows_numpy_with_symbolic_dims() {
+        assert_eq!(
+            broadcast("t", &[None, Some(3)], &[Some(3)]).unwrap(),
+            vec![None, Some(3)]
+        );
+        assert_eq!(
+            broadcast("t", &[Some(2), Some(1)], &[Some(4)]).unwrap(),
+            vec![Some(2), Some(4)]
+        );
+        assert_eq!(
+            broadcast("t", &[None, Some(1)], &[Some(1), Some(5)]).unwrap(),
+            vec![None, Some(5)]
+        );
+        let err = broadcast("add", &[Some(2), Some(3)], &[Some(4)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("add") && err.contains("(2, 3)") && err.contains("(4,)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn axes_normalize_and_reject_repeats() {
+        assert_eq!(norm_axes("t", &[-1, 0], 3).unwrap(), vec![0, 2]);
+        assert_eq!(norm_axes("t", &[], 2).unwrap(), vec![0, 1]);
+        assert!(norm_axes("t", &[1, -2], 3).is_err());
+        assert!(norm_axis("t", 3, 3).is_err());
+    }
+}

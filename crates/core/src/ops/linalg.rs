@@ -98,3 +98,17 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
     };
     Ok(vec![Some(g.sum_like(da, a)?), Some(g.sum_like(db, b)?)])
 }
+
+/// `x` reshaped to `(rows, last)`: all leading axes folded into one.
+fn flatten_rows(g: &mut Graph, x: NodeId) -> Result<NodeId> {
+    let last = g.shape(x)?.last().copied().flatten();
+    match last {
+        Some(d) => g.add(
+            Op::Reshape {
+                shape: vec![-1, d as i64],
+            },
+            &[x],
+        ),
+        None => shape_err("matmul", "the gradient needs a known last dimension"),
+    }
+}

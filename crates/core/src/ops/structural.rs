@@ -53,7 +53,7 @@ pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op
                     format!("start, stop and step need one entry per axis ({rank})"),
                 );
             }
-            if step.iter().any(|&s| s == 0) {
+            if step.contains(&0) {
                 return arg_err(name, "slice step cannot be zero");
             }
             let opt = |v: i64| if v == NO_INDEX { None } else { Some(v) };
@@ -200,7 +200,7 @@ fn reshape_infer(x: &[Dim], shape: &[i64]) -> Result<SymShape> {
     let all_unknown_copied = unknown_in.iter().all(|i| copied.contains(i));
     match infer_at {
         Some(i) if all_unknown_copied => {
-            if known_out == 0 || known_in % known_out != 0 {
+            if known_out == 0 || !known_in.is_multiple_of(known_out) {
                 return shape_err(
                     op,
                     format!("cannot reshape {} into {shape:?}", fmt_shape(x)),
@@ -530,5 +530,65 @@ pub fn backward(g: &mut Graph, n: &Node, _node: NodeId, dy: NodeId) -> Result<Ve
             None,
         ]),
         _ => Ok(vec![None; n.inputs.len()]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn python_slice(len: i64, start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<i64> {
+        // Reference: CPython's slice.indices semantics, written out.
+        let (lo, hi) = if step > 0 { (0, len) } else { (-1, len - 1) };
+        let fix = |v: i64, default: i64| match Some(v) {
+            Some(v) if v < 0 => (v + len).max(lo),
+            Some(v) => v.min(hi),
+            None => default,
+        };
+        let s = start.map_or(if step > 0 { lo } else { hi }, |v| fix(v, 0));
+        let e = stop.map_or(if step > 0 { hi } else { lo }, |v| fix(v, 0));
+        let mut out = vec![];
+        let mut i = s;
+        while (step > 0 && i < e) || (step < 0 && i > e) {
+            out.push(i);
+            i += step;
+        }
+        out
+    }
+
+    #[test]
+    fn slice_range_matches_python_slicing() {
+        let bounds = [None, Some(-7), Some(-2), Some(0), Some(1), Some(3), Some(9)];
+        for len in [0i64, 1, 5] {
+            for start in bounds {
+                for stop in bounds {
+                    for step in [-3i64, -1, 1, 2] {
+                        let spec = SliceSpec { start, stop, step };
+                        let (first, count) = slice_range(&spec, len as usize);
+                        let got: Vec<i64> = (0..count as i64).map(|k| first + k * step).collect();
+                        assert_eq!(got, python_slice(len, start, stop, step), "{len} {spec:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reshape_infers_minus_one_and_keeps_the_batch_symbolic() {
+        assert_eq!(
+            reshape_infer(&[None, Some(3), Some(4)], &[0, -1]).unwrap(),
+            vec![None, Some(12)]
+        );
+        assert_eq!(
+            reshape_infer(&[Some(2), Some(6)], &[-1, 3]).unwrap(),
+            vec![Some(4), Some(3)]
+        );
+        assert_eq!(
+            reshape_infer(&[None, Some(6)], &[-1, 3]).unwrap(),
+            vec![None, Some(3)]
+        );
+        assert!(reshape_infer(&[Some(2), Some(6)], &[5, -1]).is_err());
+        assert!(reshape_infer(&[Some(2), Some(6)], &[4, 4]).is_err());
+        assert!(reshape_infer(&[Some(2)], &[-1, -1]).is_err());
     }
 }

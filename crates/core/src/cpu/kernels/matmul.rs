@@ -43,6 +43,10 @@ pub fn matmul(
     if batches == 1 {
         return sgemm(m, k, n, 1.0, ad, stra, bd, strb, 0.0, out);
     }
+    if rb == 2 && !ta && numel(&sa[..ra - 2]) == batches {
+        // (..., m, k) @ (k, n): one GEMM over all rows.
+        return sgemm(batches * m, k, n, 1.0, ad, stra, bd, strb, 0.0, out);
+    }
     // Offsets of each batch's A and B matrix under broadcasting of the leading axes.
     let offsets = |s: &[usize]| -> Vec<usize> {
         let lead = &s[..s.len() - 2];
