@@ -4,7 +4,7 @@ use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethod
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use rkeras_core::{AttrValue, Attrs, HostTensor};
+use rkeras_core::{AttrValue, Attrs, Feed, HostTensor};
 
 /// Converts a Python dict of op attributes into [`Attrs`].
 pub fn attrs(d: Option<&Bound<'_, PyDict>>) -> PyResult<Attrs> {
@@ -86,6 +86,34 @@ impl<'py> Borrowed<'py> {
         self.array
             .as_slice()
             .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+}
+
+/// Several borrowed arrays with their shapes, viewable as program feeds.
+pub struct Arrays<'py> {
+    arrays: Vec<Borrowed<'py>>,
+    /// The arrays' shapes.
+    pub shapes: Vec<Vec<usize>>,
+}
+
+impl<'py> Arrays<'py> {
+    /// Borrows each value as a float32 C-contiguous array.
+    pub fn borrow(values: &[Bound<'py, PyAny>]) -> PyResult<Self> {
+        let arrays = values
+            .iter()
+            .map(Borrowed::new)
+            .collect::<PyResult<Vec<_>>>()?;
+        let shapes = arrays.iter().map(|b| b.shape()).collect();
+        Ok(Self { arrays, shapes })
+    }
+
+    /// One feed per array, in order.
+    pub fn feeds(&self) -> Vec<Option<Feed<'_>>> {
+        self.arrays
+            .iter()
+            .zip(&self.shapes)
+            .map(|(b, s)| b.data().ok().map(|data| Feed { shape: s, data }))
+            .collect()
     }
 }
 

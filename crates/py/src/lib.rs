@@ -14,7 +14,7 @@ use pyo3::types::PyDict;
 use rkeras_core::autodiff::gradients;
 use rkeras_core::{Cpu, Feed, Graph as CoreGraph, NodeId, Program, Rng};
 
-use convert::{sym_shape, to_numpy, Borrowed};
+use convert::{sym_shape, to_numpy, Arrays, Borrowed};
 use errors::{guarded, to_py};
 
 /// A graph under construction (Python holds one per model trace or `K` scope).
@@ -152,32 +152,18 @@ impl Function {
                 values.len()
             )));
         }
-        let borrowed = values
-            .iter()
-            .map(Borrowed::new)
-            .collect::<PyResult<Vec<_>>>()?;
-        let shapes: Vec<Vec<usize>> = borrowed.iter().map(|b| b.shape()).collect();
-        let datas = borrowed
-            .iter()
-            .map(|b| b.data())
-            .collect::<PyResult<Vec<_>>>()?;
+        let arrays = Arrays::borrow(&values)?;
+        let given = arrays.feeds();
         let mut feeds: Vec<Option<Feed>> = vec![None; self.n_graph_inputs];
         for (k, &pos) in self.input_index.iter().enumerate() {
-            feeds[pos] = Some(Feed {
-                shape: &shapes[k],
-                data: datas[k],
-            });
+            feeds[pos] = given[k];
         }
         let outs = py.detach(|| {
             guarded("function", || {
-                let mut rt = runtime::lock()?;
-                let rt = &mut *rt;
                 let mut program = self.program.lock().map_err(|_| {
                     PyValueError::new_err("function is poisoned by an earlier failure")
                 })?;
-                program
-                    .run(&rt.backend, &mut rt.store, &feeds, &mut rt.rng)
-                    .map_err(to_py)
+                runtime::run(&mut program, &feeds)
             })
         })?;
         outs.into_iter().map(|t| to_numpy(py, t)).collect()
@@ -194,35 +180,20 @@ fn eager<'py>(
     attrs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
     let a = convert::attrs(attrs)?;
-    let borrowed = inputs
-        .iter()
-        .map(Borrowed::new)
-        .collect::<PyResult<Vec<_>>>()?;
-    let shapes: Vec<Vec<usize>> = borrowed.iter().map(|b| b.shape()).collect();
-    let datas = borrowed
-        .iter()
-        .map(|b| b.data())
-        .collect::<PyResult<Vec<_>>>()?;
+    let arrays = Arrays::borrow(&inputs)?;
+    let feeds = arrays.feeds();
     let out = py.detach(|| {
         guarded(name, || {
             let mut g = CoreGraph::new();
-            let ids: Vec<NodeId> = shapes
+            let ids: Vec<NodeId> = arrays
+                .shapes
                 .iter()
                 .map(|s| g.input(rkeras_core::shape::sym(s)))
                 .collect();
             let y = g.add_named(name, &ids, &a).map_err(to_py)?;
             let mut program: Program<Cpu> =
                 Program::new(Arc::new(g), vec![y], vec![]).map_err(to_py)?;
-            let feeds: Vec<Option<Feed>> = shapes
-                .iter()
-                .zip(&datas)
-                .map(|(s, d)| Some(Feed { shape: s, data: d }))
-                .collect();
-            let mut rt = runtime::lock()?;
-            let rt = &mut *rt;
-            let mut outs = program
-                .run(&rt.backend, &mut rt.store, &feeds, &mut rt.rng)
-                .map_err(to_py)?;
+            let mut outs = runtime::run(&mut program, &feeds)?;
             outs.pop()
                 .ok_or_else(|| PyValueError::new_err(format!("{name}: produced no output")))
         })

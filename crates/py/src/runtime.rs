@@ -4,7 +4,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::PyResult;
-use rkeras_core::{Cpu, Rng, Store};
+use rkeras_core::{Cpu, Feed, HostTensor, Program, Rng, Store};
+
+use crate::errors::to_py;
 
 /// Backend, variables and random state shared by every graph and program of the process.
 pub struct Runtime {
@@ -30,4 +32,13 @@ pub fn lock() -> PyResult<MutexGuard<'static, Runtime>> {
         })
         .lock()
         .map_err(|_| PyRuntimeError::new_err("rkeras runtime is poisoned by an earlier failure"))
+}
+
+/// Runs a program on the runtime's backend, store and generator.
+pub fn run(program: &mut Program<Cpu>, feeds: &[Option<Feed<'_>>]) -> PyResult<Vec<HostTensor>> {
+    let mut rt = lock()?;
+    let rt = &mut *rt;
+    program
+        .run(&rt.backend, &mut rt.store, feeds, &mut rt.rng)
+        .map_err(to_py)
 }

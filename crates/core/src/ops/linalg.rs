@@ -91,6 +91,19 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
     } else {
         mm(g, dy, b, false, !tb)?
     };
+    let (ra, rb) = (g.shape(a)?.len(), g.shape(b)?.len());
+    if rb == 2 && ra > 2 && !ta {
+        // A shared 2-D weight: fold the leading axes into the rows, one GEMM instead of a
+        // batched product followed by a sum.
+        let a2 = flatten_rows(g, a)?;
+        let dy2 = flatten_rows(g, dy)?;
+        let db = if tb {
+            mm(g, dy2, a2, true, false)?
+        } else {
+            mm(g, a2, dy2, true, false)?
+        };
+        return Ok(vec![Some(g.sum_like(da, a)?), Some(db)]);
+    }
     let db = if tb {
         mm(g, dy, a, true, ta)?
     } else {
