@@ -9,7 +9,6 @@ import sys
 import time
 
 import numpy as np
-
 from rkeras import backend as K
 from rkeras.datasets import fashion_mnist
 

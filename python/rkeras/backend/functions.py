@@ -132,7 +132,8 @@ def count_params(x: Any) -> int:
     return int(np.prod(int_shape(x)))
 
 
-def zeros(shape: Sequence[int], dtype: Optional[str] = None, name: Optional[str] = None) -> Variable:
+def zeros(shape: Sequence[int], dtype: Optional[str] = None,
+          name: Optional[str] = None) -> Variable:
     """A variable of zeros."""
     return Variable(np.zeros(tuple(shape), dtype=np.float32), dtype=dtype, name=name)
 

@@ -41,7 +41,8 @@ class FuncGraph:
             self._variable_nodes[var.handle] = node
         return node
 
-    def placeholder(self, shape: Sequence[Optional[int]], dtype: str, name: str) -> "SymbolicTensor":
+    def placeholder(self, shape: Sequence[Optional[int]], dtype: str,
+                    name: str) -> "SymbolicTensor":
         """Adds a placeholder fed at run time."""
         node = self.raw.input(list(shape))
         return SymbolicTensor(self, node, dtype, name=name, placeholder=True)
