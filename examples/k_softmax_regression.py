@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+
 from rkeras import backend as K
 from rkeras.datasets import fashion_mnist
 

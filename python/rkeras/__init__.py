@@ -15,7 +15,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = frozenset({"backend", "datasets"})
+_SUBMODULES = frozenset({"backend", "datasets", "utils"})
 
 
 def __getattr__(name: str) -> Any:
