@@ -101,7 +101,10 @@ impl Graph {
     pub fn add_named(&mut self, name: &str, inputs: &[NodeId], attrs: &Attrs) -> Result<NodeId> {
         let mut shapes = Vec::with_capacity(inputs.len());
         for &i in inputs {
-            shapes.push(self.shape(i)?.clone());
+            let s = self
+                .shape(i)
+                .map_err(|e| CoreError::Graph(format!("{name}: {e}")))?;
+            shapes.push(s.clone());
         }
         let op = Op::from_name(name, attrs, &shapes)?;
         self.add(op, inputs)

@@ -6,18 +6,20 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use rkeras_core::{AttrValue, Attrs, Feed, HostTensor};
 
-/// Converts a Python dict of op attributes into [`Attrs`].
-pub fn attrs(d: Option<&Bound<'_, PyDict>>) -> PyResult<Attrs> {
+/// Converts a Python dict of op `op`'s attributes into [`Attrs`].
+pub fn attrs(d: Option<&Bound<'_, PyDict>>, op: &str) -> PyResult<Attrs> {
     let mut out = Attrs::new();
     let Some(d) = d else { return Ok(out) };
     for (k, v) in d.iter() {
-        let key: String = k.extract()?;
-        out = out.with(&key, value(&key, &v)?);
+        let key: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("{op}: attribute names must be strings")))?;
+        out = out.with(&key, value(&key, &v, op)?);
     }
     Ok(out)
 }
 
-fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<AttrValue> {
+fn value(key: &str, v: &Bound<'_, PyAny>, op: &str) -> PyResult<AttrValue> {
     if v.is_none() {
         return Ok(AttrValue::None);
     }
@@ -35,7 +37,9 @@ fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<AttrValue> {
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let items: Vec<i64> = v.extract().map_err(|_| {
-            PyTypeError::new_err(format!("attribute '{key}' must be a list of ints, got {v}"))
+            PyTypeError::new_err(format!(
+                "{op}: attribute '{key}' must be a list of ints, got {v}"
+            ))
         })?;
         return Ok(AttrValue::Ints(items));
     }
@@ -46,7 +50,7 @@ fn value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<AttrValue> {
         return Ok(AttrValue::Float(f));
     }
     Err(PyTypeError::new_err(format!(
-        "attribute '{key}' has an unsupported type: {v}"
+        "{op}: attribute '{key}' has an unsupported type: {v}"
     )))
 }
 
@@ -56,22 +60,30 @@ pub struct Borrowed<'py> {
 }
 
 impl<'py> Borrowed<'py> {
-    /// Borrows a float32 ndarray, which must be C-contiguous (the Python side ensures it).
-    pub fn new(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+    /// Borrows a float32 ndarray for op `op`; it must be C-contiguous (the Python side
+    /// ensures it).
+    pub fn new(obj: &Bound<'py, PyAny>, op: &str) -> PyResult<Self> {
         let arr = obj.cast::<PyArrayDyn<f32>>().map_err(|_| {
+            let type_name = obj
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            let dtype = obj
+                .getattr("dtype")
+                .map(|d| format!(" of dtype {d}"))
+                .unwrap_or_default();
             PyTypeError::new_err(format!(
-                "expected a float32 numpy array, got {}",
-                obj.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
+                "{op}: expected a float32 numpy array, got {type_name}{dtype}"
             ))
         })?;
         let array = arr
             .try_readonly()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| PyValueError::new_err(format!("{op}: {e}")))?;
         if !array.is_c_contiguous() {
-            return Err(PyValueError::new_err("expected a C-contiguous array"));
+            return Err(PyValueError::new_err(format!(
+                "{op}: expected a C-contiguous array"
+            )));
         }
         Ok(Self { array })
     }
@@ -97,11 +109,11 @@ pub struct Arrays<'py> {
 }
 
 impl<'py> Arrays<'py> {
-    /// Borrows each value as a float32 C-contiguous array.
-    pub fn borrow(values: &[Bound<'py, PyAny>]) -> PyResult<Self> {
+    /// Borrows each value as a float32 C-contiguous array for op `op`.
+    pub fn borrow(values: &[Bound<'py, PyAny>], op: &str) -> PyResult<Self> {
         let arrays = values
             .iter()
-            .map(Borrowed::new)
+            .map(|v| Borrowed::new(v, op))
             .collect::<PyResult<Vec<_>>>()?;
         let shapes = arrays.iter().map(|b| b.shape()).collect();
         Ok(Self { arrays, shapes })

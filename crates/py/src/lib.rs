@@ -25,10 +25,7 @@ struct Graph {
 
 impl Graph {
     fn with<T>(&self, f: impl FnOnce(&mut CoreGraph) -> PyResult<T>) -> PyResult<T> {
-        let mut g = self
-            .inner
-            .lock()
-            .map_err(|_| PyValueError::new_err("graph is poisoned by an earlier failure"))?;
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut g)
     }
 }
@@ -50,7 +47,7 @@ impl Graph {
 
     /// Adds a constant (a float32 C-contiguous array); returns its node id.
     fn constant(&self, value: &Bound<'_, PyAny>) -> PyResult<NodeId> {
-        let b = Borrowed::new(value)?;
+        let b = Borrowed::new(value, "constant")?;
         let arr = ndarray::ArrayD::from_shape_vec(b.shape(), b.data()?.to_vec())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         self.with(|g| Ok(g.constant(arr)))
@@ -75,7 +72,7 @@ impl Graph {
         inputs: Vec<NodeId>,
         attrs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<NodeId> {
-        let a = convert::attrs(attrs)?;
+        let a = convert::attrs(attrs, name)?;
         guarded(name, || {
             self.with(|g| g.add_named(name, &inputs, &a).map_err(to_py))
         })
@@ -152,7 +149,7 @@ impl Function {
                 values.len()
             )));
         }
-        let arrays = Arrays::borrow(&values)?;
+        let arrays = Arrays::borrow(&values, "function")?;
         let given = arrays.feeds();
         let mut feeds: Vec<Option<Feed>> = vec![None; self.n_graph_inputs];
         for (k, &pos) in self.input_index.iter().enumerate() {
@@ -160,9 +157,7 @@ impl Function {
         }
         let outs = py.detach(|| {
             guarded("function", || {
-                let mut program = self.program.lock().map_err(|_| {
-                    PyValueError::new_err("function is poisoned by an earlier failure")
-                })?;
+                let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
                 runtime::run(&mut program, &feeds)
             })
         })?;
@@ -179,8 +174,8 @@ fn eager<'py>(
     inputs: Vec<Bound<'py, PyAny>>,
     attrs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
-    let a = convert::attrs(attrs)?;
-    let arrays = Arrays::borrow(&inputs)?;
+    let a = convert::attrs(attrs, name)?;
+    let arrays = Arrays::borrow(&inputs, name)?;
     let feeds = arrays.feeds();
     let out = py.detach(|| {
         guarded(name, || {
@@ -204,7 +199,7 @@ fn eager<'py>(
 /// Creates a variable holding a float32 C-contiguous array; returns its id.
 #[pyfunction]
 fn variable_create(value: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let b = Borrowed::new(value)?;
+    let b = Borrowed::new(value, "variable")?;
     let mut rt = runtime::lock()?;
     let rt = &mut *rt;
     rt.store
@@ -225,7 +220,7 @@ fn variable_get(py: Python<'_>, var: usize) -> PyResult<Bound<'_, PyArrayDyn<f32
 /// Overwrites a variable (same shape).
 #[pyfunction]
 fn variable_set(var: usize, value: &Bound<'_, PyAny>) -> PyResult<()> {
-    let b = Borrowed::new(value)?;
+    let b = Borrowed::new(value, "set_value")?;
     let mut rt = runtime::lock()?;
     let rt = &mut *rt;
     rt.store

@@ -2,7 +2,6 @@
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::PyResult;
 use rkeras_core::{Cpu, Feed, HostTensor, Program, Rng, Store};
 
@@ -20,9 +19,10 @@ pub struct Runtime {
 
 static RUNTIME: OnceLock<Mutex<Runtime>> = OnceLock::new();
 
-/// Locks the runtime.
+/// Locks the runtime. A panic caught while it was held leaves the store consistent (programs
+/// write variables only after every kernel succeeded), so the lock is recovered, not poisoned.
 pub fn lock() -> PyResult<MutexGuard<'static, Runtime>> {
-    RUNTIME
+    Ok(RUNTIME
         .get_or_init(|| {
             Mutex::new(Runtime {
                 backend: Cpu,
@@ -31,7 +31,7 @@ pub fn lock() -> PyResult<MutexGuard<'static, Runtime>> {
             })
         })
         .lock()
-        .map_err(|_| PyRuntimeError::new_err("rkeras runtime is poisoned by an earlier failure"))
+        .unwrap_or_else(|poisoned| poisoned.into_inner()))
 }
 
 /// Runs a program on the runtime's backend, store and generator.

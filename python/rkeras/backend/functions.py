@@ -3,6 +3,7 @@ symbolic on graph tensors."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
@@ -82,6 +83,8 @@ def get_value(x: Any) -> np.ndarray:
     """The value of a variable (or an eager result) as a NumPy array."""
     if isinstance(x, SymbolicTensor):
         raise TypeError("get_value: a symbolic tensor has no value; use K.function to run it")
+    if isinstance(x, _Update):
+        return x.run().numpy()
     if isinstance(x, Variable):
         return x.numpy()
     return np.asarray(x)
@@ -238,7 +241,7 @@ def pow(x: Any, a: Any) -> Any:  # noqa: A001
 def clip(x: Any, min_value: Optional[float], max_value: Optional[float]) -> Any:
     """Clips values to ``[min_value, max_value]`` (``None`` = unbounded)."""
     lo = -np.inf if min_value is None else float(min_value)
-    hi = np.inf if max_value is None else float(max(max_value, lo))
+    hi = np.inf if max_value is None else builtins.max(float(max_value), lo)
     return apply("clip", [x], min_value=lo, max_value=hi)
 
 
@@ -367,13 +370,13 @@ def dot(x: Any, y: Any) -> Any:
     if ry == 2:
         return apply("matmul", [x, y])
     ys = int_shape(y)
+    if not all_known(ys):
+        raise ValueError(f"dot: the right operand needs a known shape, got {ys}")
     perm = [ry - 2] + [i for i in range(ry) if i != ry - 2]
     yt = reshape(permute_dimensions(y, perm), (ys[-2], -1))
-    xs = int_shape(x)
-    out = apply("matmul", [reshape(x, (-1, xs[-1])), yt])
     rest = [ys[i] for i in range(ry) if i != ry - 2]
-    return reshape(out, tuple(0 if d is None else d for d in xs[:-1]) + tuple(rest)) \
-        if all_known(rest) else out
+    # (..., k) @ (k, prod(rest)) keeps x's leading axes; then split the last one.
+    return reshape(apply("matmul", [x, yt]), [None] * (rx - 1) + rest)
 
 
 def all_known(dims: Sequence[Optional[int]]) -> bool:
@@ -541,29 +544,55 @@ def set_random_seed(seed: int) -> None:
 
 
 class _Update:
-    """A pending assignment ``variable <- value`` for ``K.function(updates=...)``."""
+    """A pending assignment ``variable <- value``, as a Keras-2 update op: it runs each time a
+    ``K.function`` that lists it in ``updates`` runs, or once when passed to ``K.get_value``."""
 
     def __init__(self, variable: Variable, value: Any) -> None:
+        if not isinstance(variable, Variable):
+            raise TypeError(f"update: the target must be a variable, got {type(variable).__name__}")
         self.variable = variable
         self.value = value
 
+    def run(self) -> Variable:
+        """Applies the assignment now (eagerly) and returns the variable."""
+        value = self.value
+        if callable(value):
+            value = value()
+        if isinstance(value, SymbolicTensor):
+            raise TypeError("update: a symbolic update runs only inside K.function")
+        self.variable.assign(value)
+        return self.variable
 
-def update(x: Variable, new_x: Any) -> Any:
-    """Assigns `new_x` to `x`: at once when eager, when the function runs when symbolic."""
-    if isinstance(new_x, SymbolicTensor):
-        return _Update(x, new_x)
-    x.assign(new_x)
-    return x
+    def tensor(self, graph: FuncGraph) -> int:
+        """The node computing the new value in `graph`."""
+        value = self.value
+        if callable(value):
+            with_graph = _in_graph(graph, self.variable)
+            value = value(with_graph)
+        return node_of(graph, value)
 
 
-def update_add(x: Variable, increment: Any) -> Any:
-    """``x += increment``."""
-    return update(x, x + increment)
+def _in_graph(graph: FuncGraph, var: Variable) -> SymbolicTensor:
+    return SymbolicTensor(graph, graph.variable_node(var), var.dtype, name=var.name)
 
 
-def update_sub(x: Variable, decrement: Any) -> Any:
-    """``x -= decrement``."""
-    return update(x, x - decrement)
+def update(x: Variable, new_x: Any) -> _Update:
+    """The update ``x <- new_x`` (applied when a ``K.function`` runs it)."""
+    return _Update(x, new_x)
+
+
+def update_add(x: Variable, increment: Any) -> _Update:
+    """The update ``x <- x + increment``."""
+    if isinstance(increment, SymbolicTensor):
+        return _Update(x, x + increment)
+    return _Update(x, lambda v=None: (x if v is None else v) + increment)
+
+
+def update_sub(x: Variable, decrement: Any) -> _Update:
+    """The update ``x <- x - decrement``."""
+    if isinstance(decrement, SymbolicTensor):
+        return _Update(x, x - decrement)
+    return _Update(x, lambda v=None: (x if v is None else v) - decrement)
 
 
 def gradients(loss: Any, variables: Sequence[Any]) -> list:
@@ -604,10 +633,12 @@ class Function:
                 raise TypeError(f"function: inputs must be placeholders, got {t!r}")
         pairs = []
         for u in updates or []:
-            var, value = (u.variable, u.value) if isinstance(u, _Update) else u
-            if not isinstance(var, Variable):
-                raise TypeError(f"function: an update must target a variable, got {var!r}")
-            pairs.append((var.handle, node_of(graph, value)))
+            if not isinstance(u, _Update):
+                if not (isinstance(u, (tuple, list)) and len(u) == 2):
+                    raise TypeError(f"function: an update is K.update(...) or (variable, value), "
+                                    f"got {u!r}")
+                u = _Update(*u)
+            pairs.append((u.variable.handle, u.tensor(graph)))
         self.inputs = inputs
         self.outputs = outs
         self._dtypes = [getattr(o, "dtype", config.floatx()) for o in outs]

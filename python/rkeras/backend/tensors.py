@@ -31,15 +31,17 @@ class FuncGraph:
     def __init__(self, name: str = "graph") -> None:
         self.name = name
         self.raw = _rkeras.Graph()
-        self._variable_nodes: dict[int, int] = {}
+        # Variables read by this graph, kept alive as long as the graph (their store slots
+        # must not be freed and reused while a compiled function may still read them).
+        self._variables: dict[int, tuple] = {}
 
     def variable_node(self, var: "Variable") -> int:
         """The node reading `var` in this graph (added once)."""
-        node = self._variable_nodes.get(var.handle)
-        if node is None:
-            node = self.raw.variable(var.handle)
-            self._variable_nodes[var.handle] = node
-        return node
+        entry = self._variables.get(var.handle)
+        if entry is None:
+            entry = (var, self.raw.variable(var.handle))
+            self._variables[var.handle] = entry
+        return entry[1]
 
     def placeholder(self, shape: Sequence[Optional[int]], dtype: str,
                     name: str) -> "SymbolicTensor":
@@ -83,7 +85,7 @@ def to_array(x: Any, op: str) -> np.ndarray:
             f"{op}: expected numeric data, got an array of dtype {arr.dtype} "
             f"(values such as {arr.ravel()[:3].tolist()!r})"
         )
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    return np.asarray(arr, dtype=np.float32, order="C")
 
 
 def result_dtype(name: str, inputs: Sequence[Any], attrs: dict) -> str:

@@ -4,7 +4,7 @@ use crate::attrs::Attrs;
 use crate::error::{shape_err, Result};
 use crate::graph::{Graph, Node, NodeId};
 use crate::ops::{BinaryOp, Op};
-use crate::shape::{norm_axes, norm_axis, SymShape};
+use crate::shape::{fmt_shape, norm_axes, norm_axis, SymShape};
 
 /// Kinds of reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,13 +92,34 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             None => Ok(()),
         }
     };
+    // Max, min and their indices have no identity: an empty reduced axis is an error (NumPy).
+    let no_empty = |axes: &[usize]| -> Result<()> {
+        match axes.iter().find(|&&a| x[a] == Some(0)) {
+            Some(a) => shape_err(
+                &name,
+                format!(
+                    "cannot reduce axis {a} of {}: it has length 0",
+                    fmt_shape(x)
+                ),
+            ),
+            None => Ok(()),
+        }
+    };
     match op {
-        Op::Reduce { axes, keepdims, .. } => {
+        Op::Reduce {
+            kind,
+            axes,
+            keepdims,
+        } => {
             check_axes(axes, x.len())?;
+            if matches!(kind, ReduceOp::Max | ReduceOp::Min) {
+                no_empty(axes)?;
+            }
             Ok(reduced_shape(x, axes, *keepdims))
         }
         Op::ArgReduce { axis, keepdims, .. } => {
             check_axes(&[*axis], x.len())?;
+            no_empty(&[*axis])?;
             Ok(reduced_shape(x, &[*axis], *keepdims))
         }
         Op::ReduceGrad { axes, .. } => {

@@ -289,7 +289,11 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
         },
         Op::SumLike => {
             let b = broadcast(&name, x, &inputs[1])?;
-            if b.len() != x.len() {
+            let widens = b
+                .iter()
+                .zip(x.iter())
+                .any(|(p, q)| matches!((p, q), (Some(p), Some(q)) if p != q));
+            if b.len() != x.len() || widens {
                 return shape_err(
                     &name,
                     format!(
