@@ -171,9 +171,19 @@ def cast_to_floatx(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=config.floatx())
 
 
+_clear_session_hooks: list = []
+
+
+def register_clear_session_hook(hook: Any) -> None:
+    """Registers a callable run by :func:`clear_session` (e.g. to reset layer-name counters)."""
+    _clear_session_hooks.append(hook)
+
+
 def clear_session() -> None:
-    """Resets the default graph."""
+    """Resets the default graph and everything registered to reset with it (layer names)."""
     reset_default_graph()
+    for hook in _clear_session_hooks:
+        hook()
 
 
 # ----------------------------------------------------------------------------- elementwise

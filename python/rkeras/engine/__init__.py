@@ -1,0 +1,1 @@
+"""The Keras engine: layers, symbolic history, functional and sequential models, training."""
