@@ -1,1 +1,106 @@
-fn main() {}
+//! Reductions and softmax through the public program API (graph -> `Program<Cpu>` -> `run`), so each
+//! figure includes feeding the inputs and copying the output back to the host.
+//!
+//! `cargo bench -p rkeras-core --bench reduce`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use rkeras_core::{AttrValue, Attrs, Cpu, Feed, Graph, Program, Rng, Store};
+
+/// A compiled one-op program with its inputs.
+struct OneOp {
+    program: Program<Cpu>,
+    inputs: Vec<(Vec<usize>, Vec<f32>)>,
+    store: Store<Cpu>,
+    rng: Rng,
+}
+
+impl OneOp {
+    fn new(op: &str, attrs: &Attrs, shapes: &[&[usize]]) -> OneOp {
+        let mut g = Graph::new();
+        let ids: Vec<usize> = shapes
+            .iter()
+            .map(|s| g.input(s.iter().map(|&d| Some(d)).collect()))
+            .collect();
+        let y = g.add_named(op, &ids, attrs).expect("op");
+        let program = Program::new(Arc::new(g), vec![y], vec![]).expect("program");
+        let inputs = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let n: usize = s.iter().product();
+                let data = (0..n)
+                    .map(|i| ((i * 7 + k) % 13) as f32 / 13.0 - 0.5)
+                    .collect();
+                (s.to_vec(), data)
+            })
+            .collect();
+        OneOp {
+            program,
+            inputs,
+            store: Store::new(),
+            rng: Rng::seeded(0),
+        }
+    }
+
+    fn run(&mut self) -> usize {
+        let feeds: Vec<Option<Feed>> = self
+            .inputs
+            .iter()
+            .map(|(s, d)| Some(Feed { shape: s, data: d }))
+            .collect();
+        let out = self
+            .program
+            .run(&Cpu, &mut self.store, &feeds, &mut self.rng)
+            .expect("run");
+        out[0].data.len()
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("reduce");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    let shape: &[usize] = &[256, 1024];
+    let cases: Vec<(&str, &str, Attrs)> = vec![
+        (
+            "sum axis=0 256x1024",
+            "sum",
+            Attrs::new().with("axis", AttrValue::Ints(vec![0])),
+        ),
+        (
+            "sum axis=-1 256x1024",
+            "sum",
+            Attrs::new().with("axis", AttrValue::Ints(vec![-1])),
+        ),
+        ("sum all 256x1024", "sum", Attrs::new()),
+        (
+            "softmax axis=-1 256x1024",
+            "softmax",
+            Attrs::new().with("axis", AttrValue::Int(-1)),
+        ),
+        (
+            "softmax axis=-1 32x100",
+            "softmax",
+            Attrs::new().with("axis", AttrValue::Int(-1)),
+        ),
+    ];
+    for (label, op, attrs) in cases {
+        let shp: &[usize] = if label.ends_with("32x100") {
+            &[32, 100]
+        } else {
+            shape
+        };
+        let mut one = OneOp::new(op, &attrs, &[shp]);
+        group.throughput(Throughput::Elements(shp.iter().product::<usize>() as u64));
+        group.bench_function(BenchmarkId::from_parameter(label), |b| b.iter(|| one.run()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -4,6 +4,7 @@
 
 use crate::error::Result;
 use crate::ops::Op;
+use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::Rng;
 
 /// An input of a node: a buffer and the concrete shape it holds (its first `numel` elements).
@@ -43,4 +44,28 @@ pub trait Backend: Send + Sync {
         out_shape: &[usize],
         rng: &mut Rng,
     ) -> Result<()>;
+
+    /// Applies one optimizer step in place: `param` and its `slots` (first `len` elements each)
+    /// from `grad`, at learning rate `lr` and 1-based `iteration`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_optimizer(
+        &self,
+        optimizer: &Optimizer,
+        state: &mut OptimizerState,
+        param: &mut Self::Buffer,
+        grad: &Self::Buffer,
+        slots: &mut [&mut Self::Buffer],
+        len: usize,
+        lr: f32,
+        iteration: u64,
+    ) -> Result<()>;
+
+    /// Sum of squares of the first `len` elements (for gradient-norm clipping).
+    fn sum_squares(&self, buf: &Self::Buffer, len: usize) -> Result<f64>;
+
+    /// Multiplies the first `len` elements by `factor`.
+    fn scale(&self, buf: &mut Self::Buffer, len: usize, factor: f32) -> Result<()>;
+
+    /// Clips the first `len` elements to `[-limit, limit]`.
+    fn clip_value(&self, buf: &mut Self::Buffer, len: usize, limit: f32) -> Result<()>;
 }

@@ -14,6 +14,7 @@ pub mod program;
 pub mod rng;
 pub mod shape;
 pub mod store;
+pub mod train;
 
 pub use attrs::{AttrValue, Attrs};
 pub use backend::Backend;

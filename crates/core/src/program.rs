@@ -251,6 +251,7 @@ pub struct Program<B: Backend> {
     outputs: Vec<NodeId>,
     updates: Vec<(VarId, NodeId)>,
     instances: HashMap<Vec<Option<Vec<usize>>>, Instance<B>>,
+    current: Option<Vec<Option<Vec<usize>>>>,
 }
 
 impl<B: Backend> Program<B> {
@@ -268,6 +269,7 @@ impl<B: Backend> Program<B> {
             outputs,
             updates,
             instances: HashMap::new(),
+            current: None,
         })
     }
 
@@ -322,6 +324,26 @@ impl<B: Backend> Program<B> {
         feeds: &[Option<Feed<'_>>],
         rng: &mut Rng,
     ) -> Result<Vec<HostTensor>> {
+        self.execute(backend, store, feeds, rng)?;
+        let outputs = self.outputs.clone();
+        let result = outputs
+            .iter()
+            .map(|&o| self.fetch(backend, store, o))
+            .collect::<Result<Vec<_>>>()?;
+        self.apply_updates(backend, store)?;
+        Ok(result)
+    }
+
+    /// Computes every output and update value for `feeds` without applying the updates; the
+    /// values stay readable through [`Program::fetch`] and [`Program::buffer_mut`] until the
+    /// next call.
+    pub fn execute(
+        &mut self,
+        backend: &B,
+        store: &mut Store<B>,
+        feeds: &[Option<Feed<'_>>],
+        rng: &mut Rng,
+    ) -> Result<()> {
         let shapes: Vec<Option<Vec<usize>>> =
             feeds.iter().map(|f| f.map(|f| f.shape.to_vec())).collect();
         for (k, f) in feeds
@@ -341,8 +363,8 @@ impl<B: Backend> Program<B> {
                 });
             }
         }
+        self.current = None;
         let graph = Arc::clone(&self.graph);
-        let outputs = self.outputs.clone();
         let updates = self.updates.clone();
         let inst = self.instance(backend, &shapes)?;
         // Check update shapes against their variables before touching anything.
@@ -360,17 +382,62 @@ impl<B: Backend> Program<B> {
             }
         }
         execute(backend, &graph, inst, store, feeds, rng)?;
-        let mut result = Vec::with_capacity(outputs.len());
-        for &o in &outputs {
-            let shape = inst.plan.shapes[o].clone();
-            let mut data = vec![0.0; numel(&shape)];
-            match inst.plan.home[o] {
-                Some(Home::Slot(s)) => backend.read(&inst.buffers[s], &mut data)?,
-                Some(Home::Var(v)) => backend.read(&store.get(v)?.buf, &mut data)?,
-                None => return Err(CoreError::Graph(format!("output {o} was not computed"))),
-            }
-            result.push(HostTensor { shape, data });
+        self.current = Some(shapes);
+        Ok(())
+    }
+
+    fn current(&self) -> Result<&Instance<B>> {
+        self.current
+            .as_ref()
+            .and_then(|k| self.instances.get(k))
+            .ok_or_else(|| CoreError::Graph("the program has not run yet".into()))
+    }
+
+    /// The concrete shape `node` had in the last run.
+    pub fn shape_of(&self, node: NodeId) -> Result<Vec<usize>> {
+        let inst = self.current()?;
+        inst.plan
+            .shapes
+            .get(node)
+            .cloned()
+            .ok_or_else(|| CoreError::NotFound(format!("node {node} is not in this program")))
+    }
+
+    /// Reads `node`'s value from the last run to the host.
+    pub fn fetch(&self, backend: &B, store: &Store<B>, node: NodeId) -> Result<HostTensor> {
+        let inst = self.current()?;
+        let shape = self.shape_of(node)?;
+        let mut data = vec![0.0; numel(&shape)];
+        match inst.plan.home.get(node).copied().flatten() {
+            Some(Home::Slot(s)) => backend.read(&inst.buffers[s], &mut data)?,
+            Some(Home::Var(v)) => backend.read(&store.get(v)?.buf, &mut data)?,
+            None => return Err(CoreError::Graph(format!("node {node} was not computed"))),
         }
+        Ok(HostTensor { shape, data })
+    }
+
+    /// The buffer holding `node`'s value from the last run (a computed node, not a variable).
+    pub fn buffer_mut(&mut self, node: NodeId) -> Result<&mut B::Buffer> {
+        let key = self
+            .current
+            .clone()
+            .ok_or_else(|| CoreError::Graph("the program has not run yet".into()))?;
+        let inst = self
+            .instances
+            .get_mut(&key)
+            .ok_or_else(|| CoreError::Graph("program instance vanished".into()))?;
+        match inst.plan.home.get(node).copied().flatten() {
+            Some(Home::Slot(s)) => Ok(&mut inst.buffers[s]),
+            _ => Err(CoreError::Graph(format!(
+                "node {node} has no buffer of its own in this program"
+            ))),
+        }
+    }
+
+    /// Applies the program's updates from the last run: variable `v` takes node `n`'s value.
+    pub fn apply_updates(&mut self, backend: &B, store: &mut Store<B>) -> Result<()> {
+        let updates = self.updates.clone();
+        let inst = self.current()?;
         for (v, n) in &updates {
             let len = numel(&inst.plan.shapes[*n]);
             match inst.plan.home[*n] {
@@ -385,7 +452,7 @@ impl<B: Backend> Program<B> {
                 _ => {}
             }
         }
-        Ok(result)
+        Ok(())
     }
 }
 

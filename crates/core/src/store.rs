@@ -97,6 +97,26 @@ impl<B: Backend> Store<B> {
         Ok((v.shape.clone(), out))
     }
 
+    /// Takes a variable out of the store (to borrow several mutably at once); put it back with
+    /// [`Store::put`].
+    pub fn take(&mut self, id: VarId) -> Result<Variable<B>> {
+        self.vars
+            .get_mut(id)
+            .and_then(|v| v.take())
+            .ok_or_else(|| CoreError::NotFound(format!("variable {id} does not exist")))
+    }
+
+    /// Puts back a variable taken with [`Store::take`].
+    pub fn put(&mut self, id: VarId, var: Variable<B>) -> Result<()> {
+        match self.vars.get_mut(id) {
+            Some(slot) if slot.is_none() => {
+                *slot = Some(var);
+                Ok(())
+            }
+            _ => Err(CoreError::Graph(format!("variable {id} was not taken"))),
+        }
+    }
+
     /// Deletes a variable; its id may be reused.
     pub fn remove(&mut self, id: VarId) {
         if let Some(slot) = self.vars.get_mut(id) {

@@ -4,6 +4,7 @@
 mod convert;
 mod errors;
 mod runtime;
+mod trainer;
 
 use std::sync::{Arc, Mutex};
 
@@ -12,18 +13,24 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rkeras_core::autodiff::gradients;
-use rkeras_core::{Cpu, Feed, Graph as CoreGraph, NodeId, Program, Rng};
+use rkeras_core::train::Placement;
+use rkeras_core::{Cpu, Graph as CoreGraph, NodeId, Program, Rng};
 
 use convert::{sym_shape, to_numpy, Arrays, Borrowed};
 use errors::{guarded, to_py};
 
 /// A graph under construction (Python holds one per model trace or `K` scope).
 #[pyclass(module = "rkeras._rkeras")]
-struct Graph {
+pub(crate) struct Graph {
     inner: Arc<Mutex<CoreGraph>>,
 }
 
 impl Graph {
+    /// A copy of the graph as it is now (programs compile a snapshot).
+    pub(crate) fn snapshot(&self) -> PyResult<CoreGraph> {
+        self.with(|g| Ok(g.clone()))
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut CoreGraph) -> PyResult<T>) -> PyResult<T> {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut g)
@@ -99,10 +106,26 @@ impl Graph {
 /// A compiled program over a snapshot of a graph: `outputs` computed from the fed `inputs`,
 /// then `updates` (variable id, node id) applied.
 #[pyclass(module = "rkeras._rkeras")]
-struct Function {
-    program: Mutex<Program<Cpu>>,
-    input_index: Vec<usize>,
-    n_graph_inputs: usize,
+pub(crate) struct Function {
+    pub(crate) program: Mutex<Program<Cpu>>,
+    pub(crate) placement: Placement,
+}
+
+/// Where each of `inputs` (placeholder nodes) sits among `graph`'s inputs.
+pub(crate) fn placement(graph: &CoreGraph, inputs: &[NodeId]) -> PyResult<Placement> {
+    let positions = inputs
+        .iter()
+        .map(|node| {
+            graph
+                .inputs()
+                .iter()
+                .position(|i| i == node)
+                .ok_or_else(|| {
+                    PyValueError::new_err(format!("node {node} is not a placeholder of this graph"))
+                })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Placement::new(positions, graph.inputs().len()).map_err(to_py)
 }
 
 #[pymethods]
@@ -115,24 +138,12 @@ impl Function {
         outputs: Vec<NodeId>,
         updates: Vec<(usize, NodeId)>,
     ) -> PyResult<Self> {
-        let snapshot = graph.with(|g| Ok(g.clone()))?;
-        let mut input_index = Vec::with_capacity(inputs.len());
-        for node in &inputs {
-            let pos = snapshot
-                .inputs()
-                .iter()
-                .position(|i| i == node)
-                .ok_or_else(|| {
-                    PyValueError::new_err(format!("node {node} is not a placeholder of this graph"))
-                })?;
-            input_index.push(pos);
-        }
-        let n_graph_inputs = snapshot.inputs().len();
+        let snapshot = graph.snapshot()?;
+        let placement = placement(&snapshot, &inputs)?;
         let program = Program::new(Arc::new(snapshot), outputs, updates).map_err(to_py)?;
         Ok(Function {
             program: Mutex::new(program),
-            input_index,
-            n_graph_inputs,
+            placement,
         })
     }
 
@@ -142,19 +153,15 @@ impl Function {
         py: Python<'py>,
         values: Vec<Bound<'py, PyAny>>,
     ) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
-        if values.len() != self.input_index.len() {
+        if values.len() != self.placement.len() {
             return Err(PyValueError::new_err(format!(
                 "function expects {} input(s), got {}",
-                self.input_index.len(),
+                self.placement.len(),
                 values.len()
             )));
         }
         let arrays = Arrays::borrow(&values, "function")?;
-        let given = arrays.feeds();
-        let mut feeds: Vec<Option<Feed>> = vec![None; self.n_graph_inputs];
-        for (k, &pos) in self.input_index.iter().enumerate() {
-            feeds[pos] = given[k];
-        }
+        let feeds = self.placement.place(arrays.feeds());
         let outs = py.detach(|| {
             guarded("function", || {
                 let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
@@ -263,6 +270,8 @@ fn num_threads() -> usize {
 fn _rkeras(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
     m.add_class::<Function>()?;
+    m.add_class::<trainer::Trainer>()?;
+    m.add_function(wrap_pyfunction!(trainer::predict_batched, m)?)?;
     m.add_function(wrap_pyfunction!(eager, m)?)?;
     m.add_function(wrap_pyfunction!(variable_create, m)?)?;
     m.add_function(wrap_pyfunction!(variable_get, m)?)?;

@@ -1,5 +1,5 @@
 //! The CPU backend: buffers are `Vec<f32>`, kernels run on ndarray views with rayon above a
-//! measured size cutoff, GEMM comes from `matrixmultiply` split across the rayon pool.
+//! measured size cutoff, GEMM comes from the `gemm` crate split across the rayon pool.
 
 pub mod gemm;
 pub mod kernels;
@@ -9,6 +9,7 @@ use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
 use crate::backend::{Backend, Operand};
 use crate::error::{CoreError, Result};
 use crate::ops::Op;
+use crate::optim::{Optimizer, OptimizerState};
 use crate::rng::Rng;
 use crate::shape::numel;
 
@@ -93,5 +94,49 @@ impl Backend for Cpu {
         let len = out.len();
         let out = out.get_mut(..n).ok_or_else(|| short_buffer(n, len))?;
         kernels::run(op, &views, out, out_shape, rng)
+    }
+
+    fn apply_optimizer(
+        &self,
+        optimizer: &Optimizer,
+        state: &mut OptimizerState,
+        param: &mut Vec<f32>,
+        grad: &Vec<f32>,
+        slots: &mut [&mut Vec<f32>],
+        len: usize,
+        lr: f32,
+        iteration: u64,
+    ) -> Result<()> {
+        let plen = param.len();
+        let p = param
+            .get_mut(..len)
+            .ok_or_else(|| short_buffer(len, plen))?;
+        let g = grad
+            .get(..len)
+            .ok_or_else(|| short_buffer(len, grad.len()))?;
+        let mut views = Vec::with_capacity(slots.len());
+        for slot in slots.iter_mut() {
+            let slen = slot.len();
+            views.push(slot.get_mut(..len).ok_or_else(|| short_buffer(len, slen))?);
+        }
+        optimizer.apply(p, g, &mut views, lr, iteration, state)
+    }
+
+    fn sum_squares(&self, buf: &Vec<f32>, len: usize) -> Result<f64> {
+        let b = buf.get(..len).ok_or_else(|| short_buffer(len, buf.len()))?;
+        Ok(b.iter().map(|&v| f64::from(v) * f64::from(v)).sum())
+    }
+
+    fn scale(&self, buf: &mut Vec<f32>, len: usize, factor: f32) -> Result<()> {
+        let blen = buf.len();
+        let b = buf.get_mut(..len).ok_or_else(|| short_buffer(len, blen))?;
+        b.iter_mut().for_each(|v| *v *= factor);
+        Ok(())
+    }
+
+    fn clip_value(&self, buf: &mut Vec<f32>, len: usize, limit: f32) -> Result<()> {
+        let blen = buf.len();
+        let b = buf.get_mut(..len).ok_or_else(|| short_buffer(len, blen))?;
+        crate::optim::clip_by_value(b, limit)
     }
 }

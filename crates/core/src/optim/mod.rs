@@ -23,6 +23,7 @@ pub mod adagrad;
 pub mod adam;
 pub mod adamax;
 pub mod clip;
+pub mod config;
 pub mod nadam;
 pub mod rmsprop;
 pub mod sgd;

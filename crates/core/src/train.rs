@@ -1,0 +1,486 @@
+//! A compiled training program: forward + loss + metrics + backward in one [`Program`], then
+//! gradient clipping and the optimizer update applied in place, then state updates (moving
+//! statistics). Also the batch loops of `fit`, `evaluate` and `predict`, which gather batches from
+//! whole arrays, so a Python front end crosses into Rust once per epoch.
+//!
+//! The step is split where data-parallel training needs it: [`TrainProgram::compute`] leaves the
+//! gradients in device buffers (an all-reduce can average them there), then
+//! [`TrainProgram::apply`] clips and applies them.
+
+use crate::backend::Backend;
+use crate::error::{arg_err, CoreError, Result};
+use crate::graph::NodeId;
+use crate::ops::VarId;
+use crate::optim::{Optimizer, OptimizerState};
+use crate::program::{Feed, HostTensor, Program};
+use crate::rng::Rng;
+use crate::shape::numel;
+use crate::store::Store;
+
+/// Gradient clipping, as Keras's optimizer arguments.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Clipping {
+    /// Clip each gradient to this L2 norm.
+    pub clipnorm: Option<f32>,
+    /// Clip all gradients jointly to this global L2 norm.
+    pub global_clipnorm: Option<f32>,
+    /// Clip each gradient element to `[-v, v]`.
+    pub clipvalue: Option<f32>,
+}
+
+/// One trainable parameter: its variable, its gradient node and its optimizer slot variables.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// The parameter variable.
+    pub var: VarId,
+    /// The node computing its gradient.
+    pub grad: NodeId,
+    /// Slot variables (momenta ...), in the optimizer's slot order.
+    pub slots: Vec<VarId>,
+}
+
+/// The optimizer side of a training program.
+#[derive(Debug, Clone)]
+pub struct Optimization {
+    /// The update rule.
+    pub optimizer: Optimizer,
+    /// Optimizer-level state (Nadam's momentum product).
+    pub state: OptimizerState,
+    /// Parameters updated each step.
+    pub params: Vec<Param>,
+    /// Scalar variable holding the base learning rate.
+    pub lr_var: VarId,
+    /// Scalar variable counting applied steps (Keras's `iterations`).
+    pub iterations_var: VarId,
+    /// Keras-2 time decay: `lr / (1 + decay * iterations)`.
+    pub decay: f32,
+    /// Gradient clipping.
+    pub clipping: Clipping,
+}
+
+/// Means of a program's scalar outputs over an epoch (weighted by batch size).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochResult {
+    /// One mean per scalar output.
+    pub means: Vec<f64>,
+    /// Samples seen.
+    pub samples: usize,
+    /// True when the batch callback asked to stop.
+    pub stopped: bool,
+}
+
+/// A batch callback's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Go on.
+    Continue,
+    /// Stop after this batch.
+    Stop,
+}
+
+/// Forward, loss, metrics and (with an [`Optimization`]) backward and update.
+pub struct TrainProgram<B: Backend> {
+    program: Program<B>,
+    scalars: Vec<NodeId>,
+    optimization: Option<Optimization>,
+}
+
+impl<B: Backend> TrainProgram<B> {
+    /// A program reporting the scalar nodes `scalars` (loss first, then metrics); with
+    /// `optimization`, each step also updates the parameters. `program` must compute the
+    /// scalars and every gradient node among its outputs.
+    pub fn new(
+        program: Program<B>,
+        scalars: Vec<NodeId>,
+        optimization: Option<Optimization>,
+    ) -> Self {
+        Self {
+            program,
+            scalars,
+            optimization,
+        }
+    }
+
+    /// The optimization, if this program trains.
+    pub fn optimization(&self) -> Option<&Optimization> {
+        self.optimization.as_ref()
+    }
+
+    /// Runs forward and backward for one batch; returns the scalar outputs. Gradients stay in
+    /// device buffers until [`TrainProgram::apply`].
+    pub fn compute(
+        &mut self,
+        backend: &B,
+        store: &mut Store<B>,
+        feeds: &[Option<Feed<'_>>],
+        rng: &mut Rng,
+    ) -> Result<Vec<f32>> {
+        self.program.execute(backend, store, feeds, rng)?;
+        let mut out = Vec::with_capacity(self.scalars.len());
+        for &s in &self.scalars {
+            let t = self.program.fetch(backend, store, s)?;
+            if t.data.len() != 1 {
+                return Err(CoreError::Shape {
+                    op: "train".into(),
+                    msg: format!("output node {s} must be a scalar, got shape {:?}", t.shape),
+                });
+            }
+            out.push(t.data[0]);
+        }
+        Ok(out)
+    }
+
+    /// Clips the gradients of the last [`TrainProgram::compute`], applies the optimizer,
+    /// advances `iterations`, then applies the program's state updates.
+    pub fn apply(&mut self, backend: &B, store: &mut Store<B>) -> Result<()> {
+        if let Some(opt) = self.optimization.as_mut() {
+            apply_optimization(backend, store, &mut self.program, opt)?;
+        }
+        self.program.apply_updates(backend, store)
+    }
+
+    /// One full step: compute, then apply.
+    pub fn step(
+        &mut self,
+        backend: &B,
+        store: &mut Store<B>,
+        feeds: &[Option<Feed<'_>>],
+        rng: &mut Rng,
+    ) -> Result<Vec<f32>> {
+        let out = self.compute(backend, store, feeds, rng)?;
+        self.apply(backend, store)?;
+        Ok(out)
+    }
+
+    /// Runs every batch of `data` in `order` (indices of rows), calling `on_batch(index, size,
+    /// values)` after each; returns the batch-size-weighted means of the scalar outputs.
+    /// `place` maps the dataset's arrays (in order) to the program's graph inputs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_epoch(
+        &mut self,
+        backend: &B,
+        store: &mut Store<B>,
+        rng: &mut Rng,
+        data: &Dataset<'_>,
+        batch_size: usize,
+        order: &[usize],
+        place: &Placement,
+        mut on_batch: impl FnMut(usize, usize, &[f32]) -> Result<Control>,
+    ) -> Result<EpochResult> {
+        if batch_size == 0 {
+            return arg_err("fit", "batch_size must be positive");
+        }
+        let mut sums = vec![0.0f64; self.scalars.len()];
+        let mut seen = 0usize;
+        let mut batches = data.batch_buffers(batch_size);
+        let mut stopped = false;
+        for (index, rows) in order.chunks(batch_size).enumerate() {
+            data.gather(rows, &mut batches)?;
+            let feeds = place.place(batches.feeds());
+            let values = self.step(backend, store, &feeds, rng)?;
+            for (s, v) in sums.iter_mut().zip(&values) {
+                *s += f64::from(*v) * rows.len() as f64;
+            }
+            seen += rows.len();
+            if on_batch(index, rows.len(), &values)? == Control::Stop {
+                stopped = true;
+                break;
+            }
+        }
+        let means = sums
+            .iter()
+            .map(|s| if seen == 0 { f64::NAN } else { s / seen as f64 })
+            .collect();
+        Ok(EpochResult {
+            means,
+            samples: seen,
+            stopped,
+        })
+    }
+}
+
+fn apply_optimization<B: Backend>(
+    backend: &B,
+    store: &mut Store<B>,
+    program: &mut Program<B>,
+    opt: &mut Optimization,
+) -> Result<()> {
+    let (_, lr_data) = store.read(backend, opt.lr_var)?;
+    let (_, it_data) = store.read(backend, opt.iterations_var)?;
+    let (Some(&base_lr), Some(&iterations)) = (lr_data.first(), it_data.first()) else {
+        return arg_err("optimizer", "learning rate and iterations must be scalars");
+    };
+    let lr = base_lr / (1.0 + opt.decay * iterations);
+    let iteration = iterations.max(0.0) as u64 + 1;
+    clip_gradients(backend, program, opt)?;
+    opt.state.begin_step(&opt.optimizer, iteration)?;
+    for p in &opt.params {
+        let len = numel(&program.shape_of(p.grad)?);
+        let grad = program.buffer_mut(p.grad)?;
+        let mut param = store.take(p.var)?;
+        let mut slots = Vec::with_capacity(p.slots.len());
+        let mut taken = Ok(());
+        for &s in &p.slots {
+            match store.take(s) {
+                Ok(v) => slots.push((s, v)),
+                Err(e) => {
+                    taken = Err(e);
+                    break;
+                }
+            }
+        }
+        let result = taken.and_then(|()| {
+            if param.shape.iter().product::<usize>() != len {
+                return arg_err(
+                    "optimizer",
+                    format!(
+                        "gradient of variable {} has {len} values for shape {:?}",
+                        p.var, param.shape
+                    ),
+                );
+            }
+            let mut slot_bufs: Vec<&mut B::Buffer> =
+                slots.iter_mut().map(|(_, v)| &mut v.buf).collect();
+            backend.apply_optimizer(
+                &opt.optimizer,
+                &mut opt.state,
+                &mut param.buf,
+                grad,
+                &mut slot_bufs,
+                len,
+                lr,
+                iteration,
+            )
+        });
+        store.put(p.var, param)?;
+        for (s, v) in slots {
+            store.put(s, v)?;
+        }
+        result?;
+    }
+    let shape = store.get(opt.iterations_var)?.shape.clone();
+    store.set(backend, opt.iterations_var, &shape, &[iterations + 1.0])
+}
+
+fn clip_gradients<B: Backend>(
+    backend: &B,
+    program: &mut Program<B>,
+    opt: &Optimization,
+) -> Result<()> {
+    let c = opt.clipping;
+    if c.clipnorm.is_none() && c.global_clipnorm.is_none() && c.clipvalue.is_none() {
+        return Ok(());
+    }
+    let mut lens = Vec::with_capacity(opt.params.len());
+    for p in &opt.params {
+        lens.push(numel(&program.shape_of(p.grad)?));
+    }
+    if let Some(limit) = c.clipnorm {
+        for (p, &len) in opt.params.iter().zip(&lens) {
+            let buf = program.buffer_mut(p.grad)?;
+            let norm = backend.sum_squares(buf, len)?.sqrt() as f32;
+            if norm > limit {
+                backend.scale(buf, len, limit / norm)?;
+            }
+        }
+    } else if let Some(limit) = c.global_clipnorm {
+        let mut total = 0.0f64;
+        for (p, &len) in opt.params.iter().zip(&lens) {
+            total += backend.sum_squares(program.buffer_mut(p.grad)?, len)?;
+        }
+        let norm = total.sqrt() as f32;
+        if norm > limit || !norm.is_finite() {
+            let factor = if norm.is_finite() {
+                limit / norm
+            } else {
+                f32::NAN
+            };
+            for (p, &len) in opt.params.iter().zip(&lens) {
+                backend.scale(program.buffer_mut(p.grad)?, len, factor)?;
+            }
+        }
+    } else if let Some(limit) = c.clipvalue {
+        for (p, &len) in opt.params.iter().zip(&lens) {
+            backend.clip_value(program.buffer_mut(p.grad)?, len, limit)?;
+        }
+    }
+    Ok(())
+}
+
+/// Where each fed array goes among a graph's inputs (callers feed a subset, in their own order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    positions: Vec<usize>,
+    n_graph_inputs: usize,
+}
+
+impl Placement {
+    /// Array `k` feeds graph input `positions[k]`; the graph has `n_graph_inputs` inputs.
+    pub fn new(positions: Vec<usize>, n_graph_inputs: usize) -> Result<Self> {
+        if let Some(p) = positions.iter().find(|&&p| p >= n_graph_inputs) {
+            return arg_err(
+                "feed",
+                format!("input position {p} is out of range ({n_graph_inputs} inputs)"),
+            );
+        }
+        Ok(Self {
+            positions,
+            n_graph_inputs,
+        })
+    }
+
+    /// Number of fed arrays.
+    pub fn len(&self) -> usize {
+        self.positions.len()
+    }
+
+    /// True when nothing is fed.
+    pub fn is_empty(&self) -> bool {
+        self.positions.is_empty()
+    }
+
+    /// Feeds for the positions of a graph's own inputs (`None` = not fed).
+    pub fn place<'a>(&self, given: Vec<Option<Feed<'a>>>) -> Vec<Option<Feed<'a>>> {
+        let mut feeds = vec![None; self.n_graph_inputs];
+        for (k, &pos) in self.positions.iter().enumerate() {
+            feeds[pos] = given.get(k).copied().flatten();
+        }
+        feeds
+    }
+}
+
+/// Whole arrays with a common leading (sample) axis, fed batch by batch.
+pub struct Dataset<'a> {
+    arrays: Vec<Feed<'a>>,
+    rows: usize,
+}
+
+impl<'a> Dataset<'a> {
+    /// Arrays that must agree on their first dimension.
+    pub fn new(arrays: Vec<Feed<'a>>) -> Result<Self> {
+        let rows = arrays
+            .first()
+            .and_then(|f| f.shape.first().copied())
+            .unwrap_or(0);
+        for (k, f) in arrays.iter().enumerate() {
+            if f.shape.first() != Some(&rows) {
+                return arg_err(
+                    "fit",
+                    format!(
+                        "all arrays need the same number of samples: array 0 has {rows}, array {k} has shape {:?}",
+                        f.shape
+                    ),
+                );
+            }
+            if numel(f.shape) != f.data.len() {
+                return arg_err(
+                    "fit",
+                    format!(
+                        "array {k} holds {} values for shape {:?}",
+                        f.data.len(),
+                        f.shape
+                    ),
+                );
+            }
+        }
+        Ok(Self { arrays, rows })
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    fn batch_buffers(&self, batch_size: usize) -> Batches {
+        let shapes: Vec<Vec<usize>> = self.arrays.iter().map(|f| f.shape.to_vec()).collect();
+        let data = shapes
+            .iter()
+            .map(|s| Vec::with_capacity(batch_size * numel(&s[1..])))
+            .collect();
+        Batches { shapes, data }
+    }
+
+    fn gather(&self, rows: &[usize], out: &mut Batches) -> Result<()> {
+        for (k, f) in self.arrays.iter().enumerate() {
+            let width = numel(&f.shape[1..]);
+            let buf = &mut out.data[k];
+            buf.clear();
+            for &r in rows {
+                let chunk = f
+                    .data
+                    .get(r * width..(r + 1) * width)
+                    .ok_or_else(|| CoreError::Graph(format!("row {r} is out of range")))?;
+                buf.extend_from_slice(chunk);
+            }
+            out.shapes[k][0] = rows.len();
+        }
+        Ok(())
+    }
+
+    /// Runs `program` over all rows in order, `batch_size` at a time, and concatenates each
+    /// output along the first axis (`predict`). `place` maps the arrays to the graph inputs.
+    pub fn predict<B: Backend>(
+        &self,
+        program: &mut Program<B>,
+        backend: &B,
+        store: &mut Store<B>,
+        rng: &mut Rng,
+        batch_size: usize,
+        place: &Placement,
+    ) -> Result<Vec<HostTensor>> {
+        if batch_size == 0 {
+            return arg_err("predict", "batch_size must be positive");
+        }
+        let order: Vec<usize> = (0..self.rows).collect();
+        let mut batches = self.batch_buffers(batch_size);
+        let mut outputs: Vec<HostTensor> = Vec::new();
+        for rows in order.chunks(batch_size) {
+            self.gather(rows, &mut batches)?;
+            let feeds = place.place(batches.feeds());
+            let outs = program.run(backend, store, &feeds, rng)?;
+            if outputs.is_empty() {
+                outputs = outs
+                    .iter()
+                    .map(|o| {
+                        let mut shape = o.shape.clone();
+                        if let Some(first) = shape.first_mut() {
+                            *first = 0;
+                        }
+                        HostTensor {
+                            shape,
+                            data: Vec::with_capacity(o.data.len() / rows.len().max(1) * self.rows),
+                        }
+                    })
+                    .collect();
+            }
+            for (acc, o) in outputs.iter_mut().zip(outs) {
+                if o.shape.first() != Some(&rows.len()) || o.shape[1..] != acc.shape[1..] {
+                    return arg_err("predict", format!("an output of shape {:?} does not have one row per sample of the batch ({})", o.shape, rows.len()));
+                }
+                acc.shape[0] += rows.len();
+                acc.data.extend_from_slice(&o.data);
+            }
+        }
+        Ok(outputs)
+    }
+}
+
+struct Batches {
+    shapes: Vec<Vec<usize>>,
+    data: Vec<Vec<f32>>,
+}
+
+impl Batches {
+    fn feeds(&self) -> Vec<Option<Feed<'_>>> {
+        self.shapes
+            .iter()
+            .zip(&self.data)
+            .map(|(s, d)| Some(Feed { shape: s, data: d }))
+            .collect()
+    }
+}

@@ -1,0 +1,233 @@
+//! Python handles for training and batched inference: `Trainer` runs whole epochs of a compiled
+//! training (or evaluation) program in Rust, calling back into Python once per batch at most.
+
+use std::sync::Mutex;
+
+use numpy::PyArrayDyn;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use rkeras_core::optim::config::from_attrs;
+use rkeras_core::train::{
+    Clipping, Control, Dataset, Optimization, Param, Placement, TrainProgram,
+};
+use rkeras_core::{Cpu, Feed, NodeId, Program};
+
+use crate::convert::{self, to_numpy, Arrays};
+use crate::errors::{guarded, to_py};
+use crate::runtime;
+use crate::Graph;
+
+/// A compiled training or evaluation program (see `rkeras_core::train`).
+#[pyclass(module = "rkeras._rkeras")]
+pub struct Trainer {
+    program: Mutex<TrainProgram<Cpu>>,
+    placement: Placement,
+    slot_vars: Vec<Vec<usize>>,
+}
+
+#[pymethods]
+impl Trainer {
+    /// `graph`'s placeholders `inputs` are fed in order; `scalars` (loss, then metrics) are
+    /// reported; with `optimizer` (a dict: `kind` plus hyperparameters, `decay`, `clipnorm`,
+    /// `clipvalue`, `global_clipnorm`), each `(variable, gradient node)` of `params` is updated
+    /// at the learning rate held by variable `lr_var`, counting steps in `iterations_var`.
+    /// `updates` are `(variable, node)` assignments applied after each step.
+    #[new]
+    #[pyo3(signature = (graph, inputs, scalars, params=Vec::new(), updates=Vec::new(), optimizer=None, lr_var=None, iterations_var=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        graph: &Graph,
+        inputs: Vec<NodeId>,
+        scalars: Vec<NodeId>,
+        params: Vec<(usize, NodeId)>,
+        updates: Vec<(usize, NodeId)>,
+        optimizer: Option<&Bound<'_, PyDict>>,
+        lr_var: Option<usize>,
+        iterations_var: Option<usize>,
+    ) -> PyResult<Self> {
+        let snapshot = graph.snapshot()?;
+        let placement = crate::placement(&snapshot, &inputs)?;
+        let mut targets = scalars.clone();
+        targets.extend(params.iter().map(|(_, g)| *g));
+        let program =
+            Program::new(std::sync::Arc::new(snapshot), targets, updates).map_err(to_py)?;
+        let mut slot_vars = Vec::new();
+        let optimization = match optimizer {
+            None => None,
+            Some(cfg) => {
+                let attrs = convert::attrs(Some(cfg), "optimizer")?;
+                let opt = from_attrs(&attrs).map_err(to_py)?;
+                let get = |k: &str| attrs.opt_float("optimizer", k).map_err(to_py);
+                let clipping = Clipping {
+                    clipnorm: get("clipnorm")?.map(|v| v as f32),
+                    global_clipnorm: get("global_clipnorm")?.map(|v| v as f32),
+                    clipvalue: get("clipvalue")?.map(|v| v as f32),
+                };
+                let decay = get("decay")?.unwrap_or(0.0) as f32;
+                let (Some(lr_var), Some(iterations_var)) = (lr_var, iterations_var) else {
+                    return Err(PyValueError::new_err(
+                        "optimizer: lr_var and iterations_var are required",
+                    ));
+                };
+                let mut rt = runtime::lock()?;
+                let rt = &mut *rt;
+                let mut ps = Vec::with_capacity(params.len());
+                for (var, grad) in &params {
+                    let shape = rt.store.get(*var).map_err(to_py)?.shape.clone();
+                    let n: usize = shape.iter().product();
+                    let mut slots = Vec::new();
+                    for i in 0..opt.slot_names_static().len() {
+                        let init = vec![opt.slot_initial_value(i); n];
+                        slots.push(rt.store.create(&rt.backend, &shape, &init).map_err(to_py)?);
+                    }
+                    slot_vars.push(slots.clone());
+                    ps.push(Param {
+                        var: *var,
+                        grad: *grad,
+                        slots,
+                    });
+                }
+                Some(Optimization {
+                    state: opt.new_state(),
+                    optimizer: opt,
+                    params: ps,
+                    lr_var,
+                    iterations_var,
+                    decay,
+                    clipping,
+                })
+            }
+        };
+        Ok(Trainer {
+            program: Mutex::new(TrainProgram::new(program, scalars, optimization)),
+            placement,
+            slot_vars,
+        })
+    }
+
+    /// Slot variable ids per parameter, in the optimizer's slot order.
+    fn slot_variables(&self) -> Vec<Vec<usize>> {
+        self.slot_vars.clone()
+    }
+
+    /// One step on one batch; returns the scalar outputs.
+    fn step(&self, py: Python<'_>, values: Vec<Bound<'_, PyAny>>) -> PyResult<Vec<f32>> {
+        let arrays = Arrays::borrow(&values, "train_on_batch")?;
+        let feeds = self.placement.place(arrays.feeds());
+        py.detach(|| {
+            guarded("train_on_batch", || {
+                let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+                let mut rt = runtime::lock()?;
+                let rt = &mut *rt;
+                program
+                    .step(&rt.backend, &mut rt.store, &feeds, &mut rt.rng)
+                    .map_err(to_py)
+            })
+        })
+    }
+
+    /// Runs one epoch over whole arrays (`batch_size` rows per step, shuffled with the seeded
+    /// generator when `shuffle`), calling `callback(batch, size, values)` after each batch when
+    /// given (a true result stops). Returns `(means, samples, stopped)`.
+    #[pyo3(signature = (values, batch_size, shuffle, callback=None))]
+    fn run_epoch(
+        &self,
+        py: Python<'_>,
+        values: Vec<Bound<'_, PyAny>>,
+        batch_size: usize,
+        shuffle: bool,
+        callback: Option<Py<PyAny>>,
+    ) -> PyResult<(Vec<f64>, usize, bool)> {
+        let arrays = Arrays::borrow(&values, "fit")?;
+        let given: Vec<Feed> = arrays.feeds().into_iter().flatten().collect();
+        let dataset = Dataset::new(given).map_err(to_py)?;
+        let mut py_error: Option<PyErr> = None;
+        let result = py.detach(|| {
+            guarded("fit", || {
+                let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+                let mut rt = runtime::lock()?;
+                let rt = &mut *rt;
+                let mut order: Vec<usize> = (0..dataset.len()).collect();
+                if shuffle {
+                    rt.rng.shuffle(&mut order);
+                }
+                program
+                    .run_epoch(
+                        &rt.backend,
+                        &mut rt.store,
+                        &mut rt.rng,
+                        &dataset,
+                        batch_size,
+                        &order,
+                        &self.placement,
+                        |batch, size, vals| {
+                            let Some(cb) = callback.as_ref() else {
+                                return Ok(Control::Continue);
+                            };
+                            Python::attach(|py| match cb.call1(py, (batch, size, vals.to_vec())) {
+                                Ok(r) => Ok(if r.is_truthy(py).unwrap_or(false) {
+                                    Control::Stop
+                                } else {
+                                    Control::Continue
+                                }),
+                                Err(e) => {
+                                    py_error = Some(e);
+                                    Ok(Control::Stop)
+                                }
+                            })
+                        },
+                    )
+                    .map_err(to_py)
+            })
+        });
+        if let Some(e) = py_error {
+            return Err(e);
+        }
+        let r = result?;
+        Ok((r.means, r.samples, r.stopped))
+    }
+}
+
+/// Runs a compiled function over whole arrays in batches and concatenates its outputs.
+#[pyfunction]
+pub fn predict_batched<'py>(
+    py: Python<'py>,
+    function: &crate::Function,
+    values: Vec<Bound<'py, PyAny>>,
+    batch_size: usize,
+) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
+    let arrays = Arrays::borrow(&values, "predict")?;
+    let given: Vec<Feed> = arrays.feeds().into_iter().flatten().collect();
+    let dataset = Dataset::new(given).map_err(to_py)?;
+    let outs = py.detach(|| {
+        guarded("predict", || {
+            let mut program = function.program.lock().unwrap_or_else(|p| p.into_inner());
+            let mut rt = runtime::lock()?;
+            let rt = &mut *rt;
+            dataset
+                .predict(
+                    &mut program,
+                    &rt.backend,
+                    &mut rt.store,
+                    &mut rt.rng,
+                    batch_size,
+                    &function.placement,
+                )
+                .map_err(to_py)
+        })
+    })?;
+    outs.into_iter().map(|t| to_numpy(py, t)).collect()
+}
+
+impl Drop for Trainer {
+    fn drop(&mut self) {
+        if let Ok(mut rt) = runtime::lock() {
+            for slots in &self.slot_vars {
+                for &s in slots {
+                    rt.store.remove(s);
+                }
+            }
+        }
+    }
+}
