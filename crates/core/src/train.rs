@@ -83,6 +83,7 @@ pub struct TrainProgram<B: Backend> {
     program: Program<B>,
     scalars: Vec<NodeId>,
     optimization: Option<Optimization>,
+    post_update: Option<Program<B>>,
 }
 
 impl<B: Backend> TrainProgram<B> {
@@ -98,7 +99,15 @@ impl<B: Backend> TrainProgram<B> {
             program,
             scalars,
             optimization,
+            post_update: None,
         }
+    }
+
+    /// Adds a program run after each update (it takes no inputs; its updates project the
+    /// parameters, e.g. weight constraints).
+    pub fn with_post_update(mut self, program: Program<B>) -> Self {
+        self.post_update = Some(program);
+        self
     }
 
     /// The optimization, if this program trains.
@@ -131,12 +140,17 @@ impl<B: Backend> TrainProgram<B> {
     }
 
     /// Clips the gradients of the last [`TrainProgram::compute`], applies the optimizer,
-    /// advances `iterations`, then applies the program's state updates.
-    pub fn apply(&mut self, backend: &B, store: &mut Store<B>) -> Result<()> {
+    /// advances `iterations`, then applies the program's state updates and the post-update
+    /// program.
+    pub fn apply(&mut self, backend: &B, store: &mut Store<B>, rng: &mut Rng) -> Result<()> {
         if let Some(opt) = self.optimization.as_mut() {
             apply_optimization(backend, store, &mut self.program, opt)?;
         }
-        self.program.apply_updates(backend, store)
+        self.program.apply_updates(backend, store)?;
+        if let Some(post) = self.post_update.as_mut() {
+            post.run(backend, store, &[], rng)?;
+        }
+        Ok(())
     }
 
     /// One full step: compute, then apply.
@@ -148,7 +162,7 @@ impl<B: Backend> TrainProgram<B> {
         rng: &mut Rng,
     ) -> Result<Vec<f32>> {
         let out = self.compute(backend, store, feeds, rng)?;
-        self.apply(backend, store)?;
+        self.apply(backend, store, rng)?;
         Ok(out)
     }
 
@@ -299,7 +313,9 @@ fn clip_gradients<B: Backend>(
                 backend.scale(program.buffer_mut(p.grad)?, len, factor)?;
             }
         }
-    } else if let Some(limit) = c.clipvalue {
+    }
+    // Keras 2 allowed clipnorm and clipvalue together: the norm first, then the values.
+    if let Some(limit) = c.clipvalue {
         for (p, &len) in opt.params.iter().zip(&lens) {
             backend.clip_value(program.buffer_mut(p.grad)?, len, limit)?;
         }

@@ -32,9 +32,10 @@ impl Trainer {
     /// reported; with `optimizer` (a dict: `kind` plus hyperparameters, `decay`, `clipnorm`,
     /// `clipvalue`, `global_clipnorm`), each `(variable, gradient node)` of `params` is updated
     /// at the learning rate held by variable `lr_var`, counting steps in `iterations_var`.
-    /// `updates` are `(variable, node)` assignments applied after each step.
+    /// `updates` are `(variable, node)` assignments applied after each step; `post_updates` are
+    /// assignments computed from the updated variables alone (weight constraints).
     #[new]
-    #[pyo3(signature = (graph, inputs, scalars, params=Vec::new(), updates=Vec::new(), optimizer=None, lr_var=None, iterations_var=None))]
+    #[pyo3(signature = (graph, inputs, scalars, params=Vec::new(), updates=Vec::new(), optimizer=None, lr_var=None, iterations_var=None, post_updates=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         graph: &Graph,
@@ -45,13 +46,20 @@ impl Trainer {
         optimizer: Option<&Bound<'_, PyDict>>,
         lr_var: Option<usize>,
         iterations_var: Option<usize>,
+        post_updates: Vec<(usize, NodeId)>,
     ) -> PyResult<Self> {
         let snapshot = graph.snapshot()?;
         let placement = crate::placement(&snapshot, &inputs)?;
         let mut targets = scalars.clone();
         targets.extend(params.iter().map(|(_, g)| *g));
+        let snapshot = std::sync::Arc::new(snapshot);
         let program =
-            Program::new(std::sync::Arc::new(snapshot), targets, updates).map_err(to_py)?;
+            Program::new(std::sync::Arc::clone(&snapshot), targets, updates).map_err(to_py)?;
+        let post = if post_updates.is_empty() {
+            None
+        } else {
+            Some(Program::new(snapshot, vec![], post_updates).map_err(to_py)?)
+        };
         let mut slot_vars = Vec::new();
         let optimization = match optimizer {
             None => None,
@@ -99,8 +107,12 @@ impl Trainer {
                 })
             }
         };
+        let mut train = TrainProgram::new(program, scalars, optimization);
+        if let Some(p) = post {
+            train = train.with_post_update(p);
+        }
         Ok(Trainer {
-            program: Mutex::new(TrainProgram::new(program, scalars, optimization)),
+            program: Mutex::new(train),
             placement,
             slot_vars,
         })
