@@ -111,8 +111,9 @@ def test_relu_options(rng, kwargs):
 
 def test_relu_threshold_and_max_value_exact_points():
     x = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 10.0], np.float32)
-    close(K.relu(x, max_value=2.0, threshold=0.5), [0.0, 0.0, 0.5, 1.0, 2.0, 2.0])
-    close(K.relu(x, alpha=0.5, threshold=1.0), [-1.0, -0.5, -0.25, 1.0, 2.0, 10.0])
+    # Keras 3: x where x > threshold (strictly), alpha * (x - threshold) elsewhere.
+    close(K.relu(x, max_value=2.0, threshold=0.5), [0.0, 0.0, 0.0, 1.0, 2.0, 2.0])
+    close(K.relu(x, alpha=0.5, threshold=1.0), [-1.0, -0.5, -0.25, 0.0, 2.0, 10.0])
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = frozenset({"backend", "datasets", "utils"})
+_SUBMODULES = frozenset({
+    "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
+    "losses", "metrics", "models", "optimizers", "regularizers", "utils",
+})
 
 
 def __getattr__(name: str) -> Any:

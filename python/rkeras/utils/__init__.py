@@ -1,8 +1,36 @@
-"""Keras utilities: ``to_categorical``, ``normalize``, ``Sequence``, ``set_random_seed``."""
+"""Keras utilities: ``to_categorical``, ``normalize``, ``Sequence``, ``set_random_seed``,
+``Progbar`` and the serialization registry (``custom_object_scope``, ...)."""
 
-from rkeras.utils import np_utils
+from rkeras.utils import generic_utils, np_utils
 from rkeras.utils.data_utils import Sequence
+from rkeras.utils.generic_utils import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from rkeras.utils.np_utils import normalize, to_categorical
+from rkeras.utils.progbar import Progbar
 from rkeras.utils.random import set_random_seed
 
-__all__ = ["Sequence", "normalize", "np_utils", "set_random_seed", "to_categorical"]
+__all__ = [
+    "CustomObjectScope",
+    "Progbar",
+    "Sequence",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "generic_utils",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "normalize",
+    "np_utils",
+    "register_keras_serializable",
+    "serialize_keras_object",
+    "set_random_seed",
+    "to_categorical",
+]

@@ -30,7 +30,8 @@ pub enum UnaryOp {
     Round,
     /// Floor.
     Floor,
-    /// Keras relu: `x` above `threshold`, `alpha * (x - threshold)` below, capped at `max_value`.
+    /// Keras relu: `x` above `threshold`, `alpha * (x - threshold)` at or below it, capped at
+    /// `max_value`.
     Relu {
         alpha: f32,
         max_value: Option<f32>,
@@ -132,7 +133,7 @@ impl UnaryOp {
                 max_value,
                 threshold,
             } => {
-                let y = if x >= threshold {
+                let y = if x > threshold {
                     x
                 } else if alpha != 0.0 {
                     alpha * (x - threshold)
