@@ -30,6 +30,9 @@ Each case records
     and fed to an unclipped Keras optimizer;
 - ``set_lr``: ``{step index: learning rate}`` assigned to the optimizer's learning-rate
   variable before that step (``K.set_value(optimizer.lr, x)`` on the rkeras side);
+- ``set_iterations``: ``{step index: count}`` assigned to ``optimizer.iterations`` before
+  that step (``K.set_value(optimizer.iterations, n)`` on the rkeras side), e.g. to restart
+  Keras-2 decay or Adam's bias correction;
 - ``expected``: per step, ``[p1, p2]`` after the step; ``iterations``: Keras's final count.
 """
 
@@ -66,7 +69,8 @@ for scale in SCALES:
     g2[1] = -g2[1] * 3.0  # one large element (clipvalue, Adamax's infinity norm)
     GRADIENTS.append([g1, g2])
 
-# (id, keras class name, common config, rkeras-only extras, {step: learning rate})
+# (id, keras class name, common config, rkeras-only extras, {step: learning rate}
+#  [, {step: iterations}])
 CASES = [
     ("sgd", "SGD", {"learning_rate": 0.1}, {}, {}),
     ("sgd_momentum", "SGD", {"learning_rate": 0.1, "momentum": 0.9}, {}, {}),
@@ -85,7 +89,10 @@ CASES = [
     ("adam", "Adam", {"learning_rate": 0.05}, {}, {}),
     ("adam_betas", "Adam", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.9,
                             "epsilon": 1e-3}, {}, {}),
-    ("adam_amsgrad", "Adam", {"learning_rate": 0.05, "amsgrad": True}, {}, {}),
+    # beta_2 = 0.9 so that the velocity falls after the large step 3 and the running maximum
+    # matters (with 0.999 AMSGrad differs from Adam by ~1e-5 only).
+    ("adam_amsgrad", "Adam", {"learning_rate": 0.05, "beta_2": 0.9, "amsgrad": True}, {}, {}),
+    ("adam_beta2_0.9", "Adam", {"learning_rate": 0.05, "beta_2": 0.9}, {}, {}),
     ("adamax", "Adamax", {"learning_rate": 0.05}, {}, {}),
     ("nadam", "Nadam", {"learning_rate": 0.05}, {}, {}),
     ("nadam_betas", "Nadam", {"learning_rate": 0.05, "beta_1": 0.8, "beta_2": 0.9}, {}, {}),
@@ -114,6 +121,9 @@ CASES = [
      {2: 0.02, 4: 0.3}),
     ("adam_set_lr", "Adam", {"learning_rate": 0.05}, {}, {2: 0.005, 3: 0.1}),
     ("sgd_decay_set_lr", "SGD", {"learning_rate": 0.1}, {"decay": 0.5}, {3: 0.4}),
+    # The step count reset between steps (K.set_value(optimizer.iterations, 0)).
+    ("sgd_decay_reset_iterations", "SGD", {"learning_rate": 0.1}, {"decay": 0.5}, {}, {3: 0}),
+    ("adam_reset_iterations", "Adam", {"learning_rate": 0.05}, {}, {}, {3: 0}),
 ]
 
 
@@ -129,39 +139,49 @@ def keras2_clip(grads, clipnorm, clipvalue):
     return out
 
 
-def run_case(class_name, config, extra, set_lr):
+def run_case(class_name, config, extra, set_lr, set_iterations):
     opt = getattr(keras.optimizers, class_name)(**config)
     variables = [keras.Variable(x.copy(), dtype="float32", name=f"p{i + 1}")
                  for i, x in enumerate(INITIAL)]
     base_lr = np.float32(config["learning_rate"])
     decay = np.float32(extra.get("decay", 0.0))
     trajectory = []
+    iterations = 0
     for step, grads in enumerate(GRADIENTS):
         if step in set_lr:
             base_lr = np.float32(set_lr[step])
+        if step in set_iterations:
+            iterations = set_iterations[step]
+            if not opt.built:
+                opt.build(variables)
+            opt.iterations.assign(iterations)
         if step in set_lr or decay:
             # Keras 2: lr * 1 / (1 + decay * iterations), iterations = steps already applied.
-            opt.learning_rate = float(base_lr / (np.float32(1) + decay * np.float32(step)))
+            opt.learning_rate = float(base_lr / (np.float32(1) + decay * np.float32(iterations)))
         if "clipnorm" in extra or "clipvalue" in extra:
             grads = keras2_clip(grads, extra.get("clipnorm"), extra.get("clipvalue"))
         opt.apply_gradients([(keras.ops.convert_to_tensor(g), v)
                              for g, v in zip(grads, variables)])
+        iterations += 1
         trajectory.append([np.asarray(v.numpy(), dtype=np.float32).tolist()
                            for v in variables])
-    return trajectory, int(np.asarray(opt.iterations.numpy()))
+    keras_iterations = int(np.asarray(opt.iterations.numpy()))
+    assert keras_iterations == iterations, (keras_iterations, iterations)
+    return trajectory, keras_iterations
 
 
 def main():
     cases = []
-    for case_id, class_name, config, extra, set_lr in CASES:
-        expected, iterations = run_case(class_name, config, extra, set_lr)
-        assert iterations == STEPS, (case_id, iterations)
+    for case_id, class_name, config, extra, set_lr, *rest in CASES:
+        set_iterations = rest[0] if rest else {}
+        expected, iterations = run_case(class_name, config, extra, set_lr, set_iterations)
         cases.append({
             "id": case_id,
             "class_name": class_name,
             "config": config,
             "rkeras_extra": extra,
             "set_lr": {str(k): v for k, v in set_lr.items()},
+            "set_iterations": {str(k): v for k, v in set_iterations.items()},
             "expected": expected,
             "iterations": iterations,
         })

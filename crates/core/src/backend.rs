@@ -68,4 +68,17 @@ pub trait Backend: Send + Sync {
 
     /// Clips the first `len` elements to `[-limit, limit]`.
     fn clip_value(&self, buf: &mut Self::Buffer, len: usize, limit: f32) -> Result<()>;
+
+    /// `out += alpha * op(a) @ op(b)` for 2-D operands (`op` transposes when asked); `out` holds
+    /// the `m x n` product's shape. Used to apply plain SGD straight from a weight gradient's
+    /// factors, so the gradient itself is never written.
+    fn matmul_accumulate(
+        &self,
+        a: Operand<'_, Self::Buffer>,
+        b: Operand<'_, Self::Buffer>,
+        transpose_a: bool,
+        transpose_b: bool,
+        out: &mut Self::Buffer,
+        alpha: f32,
+    ) -> Result<()>;
 }

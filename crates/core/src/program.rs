@@ -252,6 +252,38 @@ pub struct Program<B: Backend> {
     updates: Vec<(VarId, NodeId)>,
     instances: HashMap<Vec<Option<Vec<usize>>>, Instance<B>>,
     current: Option<Vec<Option<Vec<usize>>>>,
+    profile: Option<Profile>,
+}
+
+/// Time spent per kernel, keyed by op name and input shapes (`RKERAS_PROFILE`).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    entries: HashMap<String, (u64, f64)>,
+}
+
+impl Profile {
+    fn record<B>(&mut self, op: &Op, inputs: &[Operand<'_, B>], secs: f64) {
+        let shapes: Vec<String> = inputs.iter().map(|o| format!("{:?}", o.shape)).collect();
+        self.record_named(format!("{} {}", op.name(), shapes.join(" ")), secs);
+    }
+
+    /// Adds `secs` to the entry `key` (work outside kernels: optimizer updates, feeding).
+    pub fn record_named(&mut self, key: String, secs: f64) {
+        let e = self.entries.entry(key).or_insert((0, 0.0));
+        e.0 += 1;
+        e.1 += secs;
+    }
+
+    /// `(op and input shapes, calls, total seconds)`, slowest first.
+    pub fn report(&self) -> Vec<(String, u64, f64)> {
+        let mut v: Vec<_> = self
+            .entries
+            .iter()
+            .map(|(k, &(n, t))| (k.clone(), n, t))
+            .collect();
+        v.sort_by(|a, b| b.2.total_cmp(&a.2));
+        v
+    }
 }
 
 impl<B: Backend> Program<B> {
@@ -270,7 +302,23 @@ impl<B: Backend> Program<B> {
             updates,
             instances: HashMap::new(),
             current: None,
+            profile: None,
         })
+    }
+
+    /// Starts timing every kernel (see [`Program::profile`]).
+    pub fn enable_profiling(&mut self) {
+        self.profile.get_or_insert_with(Profile::default);
+    }
+
+    /// Kernel timings so far, when profiling is enabled.
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
+    }
+
+    /// Kernel timings, mutably (to add work timed outside the kernels).
+    pub fn profile_mut(&mut self) -> Option<&mut Profile> {
+        self.profile.as_mut()
     }
 
     /// The graph this program runs.
@@ -381,7 +429,11 @@ impl<B: Backend> Program<B> {
                 });
             }
         }
-        execute(backend, &graph, inst, store, feeds, rng)?;
+        let mut profile = self.profile.take();
+        let inst = self.instance(backend, &shapes)?;
+        let result = execute(backend, &graph, inst, store, feeds, rng, profile.as_mut());
+        self.profile = profile;
+        result?;
         self.current = Some(shapes);
         Ok(())
     }
@@ -414,6 +466,20 @@ impl<B: Backend> Program<B> {
             None => return Err(CoreError::Graph(format!("node {node} was not computed"))),
         }
         Ok(HostTensor { shape, data })
+    }
+
+    /// The buffer and shape holding `node`'s value from the last run (a computed or fed node).
+    pub fn operand(&self, node: NodeId) -> Result<Operand<'_, B::Buffer>> {
+        let inst = self.current()?;
+        match inst.plan.home.get(node).copied().flatten() {
+            Some(Home::Slot(s)) => Ok(Operand {
+                buf: &inst.buffers[s],
+                shape: &inst.plan.shapes[node],
+            }),
+            _ => Err(CoreError::Graph(format!(
+                "node {node} has no buffer of its own in this program"
+            ))),
+        }
     }
 
     /// The buffer holding `node`'s value from the last run (a computed node, not a variable).
@@ -463,6 +529,7 @@ fn execute<B: Backend>(
     store: &Store<B>,
     feeds: &[Option<Feed<'_>>],
     rng: &mut Rng,
+    mut profile: Option<&mut Profile>,
 ) -> Result<()> {
     let plan = &inst.plan;
     for &id in &plan.order {
@@ -512,7 +579,12 @@ fn execute<B: Backend>(
                     } else {
                         op
                     };
-                    backend.run(run_op, &operands, &mut out, &plan.shapes[id], rng)
+                    let start = profile.as_ref().map(|_| std::time::Instant::now());
+                    let r = backend.run(run_op, &operands, &mut out, &plan.shapes[id], rng);
+                    if let (Some(p), Some(t)) = (profile.as_deref_mut(), start) {
+                        p.record(run_op, &operands, t.elapsed().as_secs_f64());
+                    }
+                    r
                 };
                 inst.buffers[slot] = out;
                 result?;

@@ -9,7 +9,10 @@
 
 use crate::backend::Backend;
 use crate::error::{arg_err, CoreError, Result};
-use crate::graph::NodeId;
+use std::sync::Arc;
+
+use crate::graph::{Graph, NodeId};
+use crate::ops::Op;
 use crate::ops::VarId;
 use crate::optim::{Optimizer, OptimizerState};
 use crate::program::{Feed, HostTensor, Program};
@@ -37,6 +40,73 @@ pub struct Param {
     pub grad: NodeId,
     /// Slot variables (momenta ...), in the optimizer's slot order.
     pub slots: Vec<VarId>,
+    /// When set, the gradient is the product of these factors and is never materialized:
+    /// plain SGD applies `p -= lr * op(a) @ op(b)` as one accumulating GEMM.
+    pub fused: Option<FusedGradient>,
+}
+
+/// A weight gradient that is one 2-D matrix product `op(a) @ op(b)` (a Dense kernel's
+/// `x^T @ dy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FusedGradient {
+    /// Left factor.
+    pub a: NodeId,
+    /// Right factor.
+    pub b: NodeId,
+    /// Transpose the left factor.
+    pub transpose_a: bool,
+    /// Transpose the right factor.
+    pub transpose_b: bool,
+}
+
+/// What [`TrainProgram::build`] needs to set up the optimizer.
+#[derive(Debug, Clone)]
+pub struct OptimizerSpec {
+    /// The update rule.
+    pub optimizer: Optimizer,
+    /// Scalar variable holding the base learning rate.
+    pub lr_var: VarId,
+    /// Scalar variable counting applied steps.
+    pub iterations_var: VarId,
+    /// Keras-2 time decay.
+    pub decay: f32,
+    /// Gradient clipping.
+    pub clipping: Clipping,
+}
+
+/// The gradient `grad` as fusable factors: a 2-D `MatMul` node that nothing else consumes,
+/// whose factors are computed values (not variables or constants).
+fn fusable(graph: &Graph, grad: NodeId) -> Option<FusedGradient> {
+    let node = graph.node(grad).ok()?;
+    let Op::MatMul {
+        transpose_a,
+        transpose_b,
+    } = node.op
+    else {
+        return None;
+    };
+    let (a, b) = (node.inputs[0], node.inputs[1]);
+    // A computed or fed value: not a variable or constant, also through reshapes (aliases).
+    let computed = |id: NodeId| {
+        let Ok(first) = graph.node(id) else {
+            return false;
+        };
+        let mut n = first;
+        while n.op.is_alias() {
+            match n.inputs.first().and_then(|&i| graph.node(i).ok()) {
+                Some(src) => n = src,
+                None => return false,
+            }
+        }
+        first.shape.len() == 2 && !matches!(n.op, Op::Variable(_) | Op::Const(_))
+    };
+    let consumed = graph.nodes().iter().any(|n| n.inputs.contains(&grad));
+    (computed(a) && computed(b) && !consumed).then_some(FusedGradient {
+        a,
+        b,
+        transpose_a,
+        transpose_b,
+    })
 }
 
 /// The optimizer side of a training program.
@@ -103,11 +173,74 @@ impl<B: Backend> TrainProgram<B> {
         }
     }
 
+    /// Compiles a training (or, without `optimizer`, evaluation) program over `graph`: reports
+    /// `scalars` (loss first), updates each `(variable, gradient node)` of `params` with the
+    /// optimizer (creating its slot variables in `store`), then applies `updates`. Plain SGD
+    /// without clipping updates Dense-style kernels straight from their gradient's factors.
+    pub fn build(
+        graph: Arc<Graph>,
+        scalars: Vec<NodeId>,
+        params: &[(VarId, NodeId)],
+        updates: Vec<(VarId, NodeId)>,
+        optimizer: Option<OptimizerSpec>,
+        backend: &B,
+        store: &mut Store<B>,
+    ) -> Result<Self> {
+        let mut targets = scalars.clone();
+        let Some(spec) = optimizer else {
+            let program = Program::new(graph, targets, updates)?;
+            return Ok(Self::new(program, scalars, None));
+        };
+        let clipped = spec.clipping != Clipping::default();
+        let plain_sgd = matches!(spec.optimizer, Optimizer::Sgd(s) if s.momentum == 0.0);
+        let mut ps = Vec::with_capacity(params.len());
+        for &(var, grad) in params {
+            let fused = if plain_sgd && !clipped {
+                fusable(&graph, grad)
+            } else {
+                None
+            };
+            match fused {
+                Some(f) => targets.extend([f.a, f.b]),
+                None => targets.push(grad),
+            }
+            let shape = store.get(var)?.shape.clone();
+            let n = numel(&shape);
+            let mut slots = Vec::new();
+            for i in 0..spec.optimizer.slot_names_static().len() {
+                let init = vec![spec.optimizer.slot_initial_value(i); n];
+                slots.push(store.create(backend, &shape, &init)?);
+            }
+            ps.push(Param {
+                var,
+                grad,
+                slots,
+                fused,
+            });
+        }
+        let program = Program::new(graph, targets, updates)?;
+        let optimization = Optimization {
+            state: spec.optimizer.new_state(),
+            optimizer: spec.optimizer,
+            params: ps,
+            lr_var: spec.lr_var,
+            iterations_var: spec.iterations_var,
+            decay: spec.decay,
+            clipping: spec.clipping,
+        };
+        Ok(Self::new(program, scalars, Some(optimization)))
+    }
+
     /// Adds a program run after each update (it takes no inputs; its updates project the
     /// parameters, e.g. weight constraints).
     pub fn with_post_update(mut self, program: Program<B>) -> Self {
         self.post_update = Some(program);
         self
+    }
+
+    /// The forward/backward program (for profiling and inspection).
+    pub fn program_mut(&mut self) -> &mut Program<B> {
+        &mut self.program
     }
 
     /// The optimization, if this program trains.
@@ -144,7 +277,11 @@ impl<B: Backend> TrainProgram<B> {
     /// program.
     pub fn apply(&mut self, backend: &B, store: &mut Store<B>, rng: &mut Rng) -> Result<()> {
         if let Some(opt) = self.optimization.as_mut() {
+            let start = std::time::Instant::now();
             apply_optimization(backend, store, &mut self.program, opt)?;
+            if let Some(p) = self.program.profile_mut() {
+                p.record_named("optimizer update".into(), start.elapsed().as_secs_f64());
+            }
         }
         self.program.apply_updates(backend, store)?;
         if let Some(post) = self.post_update.as_mut() {
@@ -189,7 +326,11 @@ impl<B: Backend> TrainProgram<B> {
         let mut batches = data.batch_buffers(batch_size);
         let mut stopped = false;
         for (index, rows) in order.chunks(batch_size).enumerate() {
+            let start = std::time::Instant::now();
             data.gather(rows, &mut batches)?;
+            if let Some(p) = self.program.profile_mut() {
+                p.record_named("gather batch".into(), start.elapsed().as_secs_f64());
+            }
             let feeds = place.place(batches.feeds());
             let values = self.step(backend, store, &feeds, rng)?;
             for (s, v) in sums.iter_mut().zip(&values) {
@@ -229,6 +370,12 @@ fn apply_optimization<B: Backend>(
     clip_gradients(backend, program, opt)?;
     opt.state.begin_step(&opt.optimizer, iteration)?;
     for p in &opt.params {
+        if let Some(f) = p.fused {
+            let var = store.get_mut(p.var)?;
+            let (a, b) = (program.operand(f.a)?, program.operand(f.b)?);
+            backend.matmul_accumulate(a, b, f.transpose_a, f.transpose_b, &mut var.buf, -lr)?;
+            continue;
+        }
         let len = numel(&program.shape_of(p.grad)?);
         let grad = program.buffer_mut(p.grad)?;
         let mut param = store.take(p.var)?;
@@ -498,5 +645,100 @@ impl Batches {
             .zip(&self.data)
             .map(|(s, d)| Some(Feed { shape: s, data: d }))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::Attrs;
+    use crate::cpu::Cpu;
+    use crate::optim::Sgd;
+
+    /// Trains `y = relu(x @ w1) @ w2` for a few steps with plain SGD; `clip` forces the
+    /// unfused path (a huge clipnorm changes nothing numerically).
+    fn train(clip: bool) -> (Vec<f32>, Vec<f32>, bool) {
+        let mut store: Store<Cpu> = Store::new();
+        let mut rng = Rng::seeded(3);
+        let mut init = |shape: &[usize], seed: u64| {
+            let mut v = vec![0.0; shape.iter().product()];
+            Rng::seeded(seed).fill(
+                crate::ops::Distribution::Normal {
+                    mean: 0.0,
+                    stddev: 0.5,
+                },
+                &mut v,
+            );
+            store.create(&Cpu, shape, &v).unwrap()
+        };
+        let (w1, w2) = (init(&[4, 5], 1), init(&[5, 2], 2));
+        let lr = store.create(&Cpu, &[], &[0.1]).unwrap();
+        let it = store.create(&Cpu, &[], &[0.0]).unwrap();
+        let mut g = Graph::new();
+        let x = g.input(vec![None, Some(4)]);
+        let (n1, n2) = (g.variable(w1, &[4, 5]), g.variable(w2, &[5, 2]));
+        let h = g.add_named("matmul", &[x, n1], &Attrs::new()).unwrap();
+        let h = g.add_named("relu", &[h], &Attrs::new()).unwrap();
+        let y = g.add_named("matmul", &[h, n2], &Attrs::new()).unwrap();
+        let sq = g.add_named("square", &[y], &Attrs::new()).unwrap();
+        let loss = g.add_named("mean", &[sq], &Attrs::new()).unwrap();
+        let grads = crate::autodiff::gradients(&mut g, loss, &[n1, n2]).unwrap();
+        let clipping = Clipping {
+            clipnorm: clip.then_some(1e9),
+            ..Clipping::default()
+        };
+        let spec = OptimizerSpec {
+            optimizer: Optimizer::Sgd(Sgd::default()),
+            lr_var: lr,
+            iterations_var: it,
+            decay: 0.1,
+            clipping,
+        };
+        let params = [(w1, grads[0]), (w2, grads[1])];
+        let mut tp = TrainProgram::build(
+            Arc::new(g),
+            vec![loss],
+            &params,
+            vec![],
+            Some(spec),
+            &Cpu,
+            &mut store,
+        )
+        .unwrap();
+        let fused = tp
+            .optimization()
+            .unwrap()
+            .params
+            .iter()
+            .all(|p| p.fused.is_some());
+        let xs: Vec<f32> = (0..12).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mut losses = vec![];
+        for _ in 0..3 {
+            let feeds = [Some(Feed {
+                shape: &[3, 4],
+                data: &xs,
+            })];
+            losses.push(tp.step(&Cpu, &mut store, &feeds, &mut rng).unwrap()[0]);
+        }
+        assert!(losses[2] < losses[1] && losses[1] < losses[0], "{losses:?}");
+        (
+            store.read(&Cpu, w1).unwrap().1,
+            store.read(&Cpu, w2).unwrap().1,
+            fused,
+        )
+    }
+
+    #[test]
+    fn fused_sgd_matches_the_unfused_update() {
+        let (a1, a2, fused) = train(false);
+        let (b1, b2, unfused) = train(true);
+        assert!(
+            fused,
+            "plain SGD on Dense-style kernels should take the fused path"
+        );
+        assert!(!unfused);
+        for (p, q) in a1.iter().chain(&a2).zip(b1.iter().chain(&b2)) {
+            assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "{p} vs {q}");
+        }
     }
 }

@@ -8,9 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rkeras_core::optim::config::from_attrs;
-use rkeras_core::train::{
-    Clipping, Control, Dataset, Optimization, Param, Placement, TrainProgram,
-};
+use rkeras_core::train::{Clipping, Control, Dataset, OptimizerSpec, Placement, TrainProgram};
 use rkeras_core::{Cpu, Feed, NodeId, Program};
 
 use crate::convert::{self, to_numpy, Arrays};
@@ -48,74 +46,78 @@ impl Trainer {
         iterations_var: Option<usize>,
         post_updates: Vec<(usize, NodeId)>,
     ) -> PyResult<Self> {
-        let snapshot = graph.snapshot()?;
+        let snapshot = std::sync::Arc::new(graph.snapshot()?);
         let placement = crate::placement(&snapshot, &inputs)?;
-        let mut targets = scalars.clone();
-        targets.extend(params.iter().map(|(_, g)| *g));
-        let snapshot = std::sync::Arc::new(snapshot);
-        let program =
-            Program::new(std::sync::Arc::clone(&snapshot), targets, updates).map_err(to_py)?;
-        let post = if post_updates.is_empty() {
-            None
-        } else {
-            Some(Program::new(snapshot, vec![], post_updates).map_err(to_py)?)
-        };
-        let mut slot_vars = Vec::new();
-        let optimization = match optimizer {
+        let spec = match optimizer {
             None => None,
             Some(cfg) => {
                 let attrs = convert::attrs(Some(cfg), "optimizer")?;
-                let opt = from_attrs(&attrs).map_err(to_py)?;
                 let get = |k: &str| attrs.opt_float("optimizer", k).map_err(to_py);
                 let clipping = Clipping {
                     clipnorm: get("clipnorm")?.map(|v| v as f32),
                     global_clipnorm: get("global_clipnorm")?.map(|v| v as f32),
                     clipvalue: get("clipvalue")?.map(|v| v as f32),
                 };
-                let decay = get("decay")?.unwrap_or(0.0) as f32;
                 let (Some(lr_var), Some(iterations_var)) = (lr_var, iterations_var) else {
                     return Err(PyValueError::new_err(
                         "optimizer: lr_var and iterations_var are required",
                     ));
                 };
-                let mut rt = runtime::lock()?;
-                let rt = &mut *rt;
-                let mut ps = Vec::with_capacity(params.len());
-                for (var, grad) in &params {
-                    let shape = rt.store.get(*var).map_err(to_py)?.shape.clone();
-                    let n: usize = shape.iter().product();
-                    let mut slots = Vec::new();
-                    for i in 0..opt.slot_names_static().len() {
-                        let init = vec![opt.slot_initial_value(i); n];
-                        slots.push(rt.store.create(&rt.backend, &shape, &init).map_err(to_py)?);
-                    }
-                    slot_vars.push(slots.clone());
-                    ps.push(Param {
-                        var: *var,
-                        grad: *grad,
-                        slots,
-                    });
-                }
-                Some(Optimization {
-                    state: opt.new_state(),
-                    optimizer: opt,
-                    params: ps,
+                Some(OptimizerSpec {
+                    optimizer: from_attrs(&attrs).map_err(to_py)?,
                     lr_var,
                     iterations_var,
-                    decay,
+                    decay: get("decay")?.unwrap_or(0.0) as f32,
                     clipping,
                 })
             }
         };
-        let mut train = TrainProgram::new(program, scalars, optimization);
+        let post = if post_updates.is_empty() {
+            None
+        } else {
+            let graph = std::sync::Arc::clone(&snapshot);
+            Some(Program::new(graph, vec![], post_updates).map_err(to_py)?)
+        };
+        let mut train = {
+            let mut rt = runtime::lock()?;
+            let rt = &mut *rt;
+            TrainProgram::build(
+                snapshot,
+                scalars,
+                &params,
+                updates,
+                spec,
+                &rt.backend,
+                &mut rt.store,
+            )
+            .map_err(to_py)?
+        };
+        let slot_vars: Vec<Vec<usize>> = train
+            .optimization()
+            .map(|o| o.params.iter().map(|p| p.slots.clone()).collect())
+            .unwrap_or_default();
         if let Some(p) = post {
             train = train.with_post_update(p);
+        }
+        if std::env::var_os("RKERAS_PROFILE").is_some_and(|v| v != "0") {
+            train.program_mut().enable_profiling();
         }
         Ok(Trainer {
             program: Mutex::new(train),
             placement,
             slot_vars,
         })
+    }
+
+    /// Kernel timings `(op and input shapes, calls, seconds)`, slowest first, when the
+    /// environment variable `RKERAS_PROFILE` was set at compile time; else empty.
+    fn profile(&self) -> Vec<(String, u64, f64)> {
+        let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+        program
+            .program_mut()
+            .profile()
+            .map(|p| p.report())
+            .unwrap_or_default()
     }
 
     /// Slot variable ids per parameter, in the optimizer's slot order.

@@ -134,6 +134,36 @@ impl Backend for Cpu {
         Ok(())
     }
 
+    fn matmul_accumulate(
+        &self,
+        a: Operand<'_, Vec<f32>>,
+        b: Operand<'_, Vec<f32>>,
+        transpose_a: bool,
+        transpose_b: bool,
+        out: &mut Vec<f32>,
+        alpha: f32,
+    ) -> Result<()> {
+        let (&[ar, ac], &[br, bc]) = (a.shape, b.shape) else {
+            return Err(CoreError::Graph(format!(
+                "matmul_accumulate: 2-D operands expected, got {:?} and {:?}",
+                a.shape, b.shape
+            )));
+        };
+        let (m, k) = if transpose_a { (ac, ar) } else { (ar, ac) };
+        let (kb, n) = if transpose_b { (bc, br) } else { (br, bc) };
+        if k != kb || out.len() < m * n {
+            return Err(CoreError::Graph(format!(
+                "matmul_accumulate: {:?} @ {:?} does not fit an output of {} values",
+                a.shape,
+                b.shape,
+                out.len()
+            )));
+        }
+        let sa = gemm::Strides::row_major(ac, transpose_a);
+        let sb = gemm::Strides::row_major(bc, transpose_b);
+        gemm::sgemm(m, k, n, alpha, a.buf, sa, b.buf, sb, 1.0, &mut out[..m * n])
+    }
+
     fn clip_value(&self, buf: &mut Vec<f32>, len: usize, limit: f32) -> Result<()> {
         let blen = buf.len();
         let b = buf.get_mut(..len).ok_or_else(|| short_buffer(len, blen))?;

@@ -102,16 +102,9 @@ impl OptimizerState {
                 "iteration is 1-based (Keras's iterations + 1), got 0",
             );
         }
-        if iteration < self.last_iteration {
-            return arg_err(
-                "optimizer",
-                format!(
-                    "iteration {iteration} is before the last applied step {}",
-                    self.last_iteration
-                ),
-            );
-        }
-        if iteration > self.last_iteration {
+        // A new step (also after `iterations` was set back, as Keras allows): Nadam's momentum
+        // product advances once per step, however many parameters the step updates.
+        if iteration != self.last_iteration {
             if let Optimizer::Nadam(n) = opt {
                 self.u_product = n.next_u_product(self.u_product, iteration);
             }

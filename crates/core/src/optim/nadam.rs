@@ -165,9 +165,12 @@ mod tests {
             .product();
         assert!((st.u_product as f64 - want).abs() < 1e-6);
         assert_eq!(st.last_iteration, 3);
+        // Setting iterations back (Keras allows it) is a new step: the product advances.
         let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
-        assert!(opt
-            .apply(&mut p, &[0.5], &mut [&mut m, &mut v], 0.01, 2, &mut st)
-            .is_err());
+        opt.apply(&mut p, &[0.5], &mut [&mut m, &mut v], 0.01, 2, &mut st)
+            .unwrap();
+        let again = want * 0.9 * (1.0 - 0.5 * 0.96f64.powi(2));
+        assert!((st.u_product as f64 - again).abs() < 1e-6);
+        assert_eq!(st.last_iteration, 2);
     }
 }

@@ -15,16 +15,124 @@ fn contiguous<'a>(x: &'a ArrayViewD<'_, f32>) -> Result<&'a [f32]> {
         .ok_or_else(|| CoreError::Graph("cpu: expected a contiguous input".into()))
 }
 
-/// `out = f(x)`.
-pub fn unary(u: UnaryOp, x: &ArrayViewD<'_, f32>, out: &mut [f32]) -> Result<()> {
-    let xs = contiguous(x)?;
+/// Expands to one arm per unary op, binding `$f` to the op's function and `$g` to its
+/// derivative as closures of a fixed variant, so each arm's loop is compiled (and vectorized)
+/// for that op alone instead of matching on the op per element.
+macro_rules! dispatch_unary {
+    ($u:expr, $f:ident, $g:ident => $body:expr) => {{
+        macro_rules! arm {
+            ($v:expr) => {{
+                let v = $v;
+                let $f = move |x: f32| v.apply(x);
+                let $g = move |x: f32, y: f32| v.derivative(x, y);
+                $body
+            }};
+        }
+        match $u {
+            UnaryOp::Neg => arm!(UnaryOp::Neg),
+            UnaryOp::Abs => arm!(UnaryOp::Abs),
+            UnaryOp::Sqrt => arm!(UnaryOp::Sqrt),
+            UnaryOp::Square => arm!(UnaryOp::Square),
+            UnaryOp::Exp => arm!(UnaryOp::Exp),
+            UnaryOp::Log => arm!(UnaryOp::Log),
+            UnaryOp::Sign => arm!(UnaryOp::Sign),
+            UnaryOp::Reciprocal => arm!(UnaryOp::Reciprocal),
+            UnaryOp::Round => arm!(UnaryOp::Round),
+            UnaryOp::Floor => arm!(UnaryOp::Floor),
+            UnaryOp::Relu {
+                alpha,
+                max_value: None,
+                threshold,
+            } if alpha == 0.0 && threshold == 0.0 => {
+                let $f = move |x: f32| x.max(0.0);
+                let $g = move |x: f32, _y: f32| if x > 0.0 { 1.0 } else { 0.0 };
+                $body
+            }
+            UnaryOp::Relu {
+                alpha,
+                max_value,
+                threshold,
+            } => {
+                arm!(UnaryOp::Relu {
+                    alpha,
+                    max_value,
+                    threshold
+                })
+            }
+            UnaryOp::Sigmoid => arm!(UnaryOp::Sigmoid),
+            UnaryOp::HardSigmoid => arm!(UnaryOp::HardSigmoid),
+            UnaryOp::Tanh => arm!(UnaryOp::Tanh),
+            UnaryOp::Softplus => arm!(UnaryOp::Softplus),
+            UnaryOp::Softsign => arm!(UnaryOp::Softsign),
+            UnaryOp::Elu { alpha } => arm!(UnaryOp::Elu { alpha }),
+            UnaryOp::Selu => arm!(UnaryOp::Selu),
+            UnaryOp::Clip { min, max } => arm!(UnaryOp::Clip { min, max }),
+            UnaryOp::Identity => arm!(UnaryOp::Identity),
+            UnaryOp::Cast(k) => arm!(UnaryOp::Cast(k)),
+            UnaryOp::LogicalNot => arm!(UnaryOp::LogicalNot),
+        }
+    }};
+}
+
+/// The same for binary ops: `$f` is the op's function of `(a, b)`.
+macro_rules! dispatch_binary {
+    ($op:expr, $f:ident => $body:expr) => {{
+        macro_rules! arm {
+            ($v:expr) => {{
+                let $f = move |a: f32, b: f32| $v.apply(a, b);
+                $body
+            }};
+        }
+        match $op {
+            BinaryOp::Add => arm!(BinaryOp::Add),
+            BinaryOp::Sub => arm!(BinaryOp::Sub),
+            BinaryOp::Mul => arm!(BinaryOp::Mul),
+            BinaryOp::Div => arm!(BinaryOp::Div),
+            BinaryOp::Pow => arm!(BinaryOp::Pow),
+            BinaryOp::Maximum => arm!(BinaryOp::Maximum),
+            BinaryOp::Minimum => arm!(BinaryOp::Minimum),
+            BinaryOp::Equal => arm!(BinaryOp::Equal),
+            BinaryOp::NotEqual => arm!(BinaryOp::NotEqual),
+            BinaryOp::Greater => arm!(BinaryOp::Greater),
+            BinaryOp::GreaterEqual => arm!(BinaryOp::GreaterEqual),
+            BinaryOp::Less => arm!(BinaryOp::Less),
+            BinaryOp::LessEqual => arm!(BinaryOp::LessEqual),
+            BinaryOp::LogicalAnd => arm!(BinaryOp::LogicalAnd),
+            BinaryOp::LogicalOr => arm!(BinaryOp::LogicalOr),
+        }
+    }};
+}
+
+fn map1(out: &mut [f32], xs: &[f32], f: impl Fn(f32) -> f32 + Sync + Send) {
+    let run = |o: &mut [f32], x: &[f32]| o.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x));
     if out.len() >= PARALLEL_CUTOFF {
         out.par_chunks_mut(CHUNK)
             .zip(xs.par_chunks(CHUNK))
-            .for_each(|(o, x)| o.iter_mut().zip(x).for_each(|(o, &x)| *o = u.apply(x)));
+            .for_each(|(o, x)| run(o, x));
     } else {
-        out.iter_mut().zip(xs).for_each(|(o, &x)| *o = u.apply(x));
+        run(out, xs);
     }
+}
+
+fn map2(out: &mut [f32], xs: &[f32], ys: &[f32], f: impl Fn(f32, f32) -> f32 + Sync + Send) {
+    let run = |o: &mut [f32], x: &[f32], y: &[f32]| {
+        o.iter_mut()
+            .zip(x.iter().zip(y))
+            .for_each(|(o, (&x, &y))| *o = f(x, y))
+    };
+    if out.len() >= PARALLEL_CUTOFF {
+        out.par_chunks_mut(CHUNK)
+            .zip(xs.par_chunks(CHUNK).zip(ys.par_chunks(CHUNK)))
+            .for_each(|(o, (x, y))| run(o, x, y));
+    } else {
+        run(out, xs, ys);
+    }
+}
+
+/// `out = f(x)`.
+pub fn unary(u: UnaryOp, x: &ArrayViewD<'_, f32>, out: &mut [f32]) -> Result<()> {
+    let xs = contiguous(x)?;
+    dispatch_unary!(u, f, _g => map1(out, xs, f));
     Ok(())
 }
 
@@ -37,19 +145,21 @@ pub fn unary_grad(
     out: &mut [f32],
 ) -> Result<()> {
     let (xs, ys, ds) = (contiguous(x)?, contiguous(y)?, contiguous(dy)?);
-    let f = |o: &mut [f32], x: &[f32], y: &[f32], d: &[f32]| {
-        for i in 0..o.len() {
-            o[i] = d[i] * u.derivative(x[i], y[i]);
+    dispatch_unary!(u, _f, g => {
+        let run = |o: &mut [f32], x: &[f32], y: &[f32], d: &[f32]| {
+            for (((o, &x), &y), &d) in o.iter_mut().zip(x).zip(y).zip(d) {
+                *o = d * g(x, y);
+            }
+        };
+        if out.len() >= PARALLEL_CUTOFF {
+            out.par_chunks_mut(CHUNK)
+                .zip(xs.par_chunks(CHUNK))
+                .zip(ys.par_chunks(CHUNK).zip(ds.par_chunks(CHUNK)))
+                .for_each(|((o, x), (y, d))| run(o, x, y, d));
+        } else {
+            run(out, xs, ys, ds);
         }
-    };
-    if out.len() >= PARALLEL_CUTOFF {
-        out.par_chunks_mut(CHUNK)
-            .zip(xs.par_chunks(CHUNK))
-            .zip(ys.par_chunks(CHUNK).zip(ds.par_chunks(CHUNK)))
-            .for_each(|((o, x), (y, d))| f(o, x, y, d));
-    } else {
-        f(out, xs, ys, ds);
-    }
+    });
     Ok(())
 }
 
@@ -72,34 +182,31 @@ pub fn binary(
     out: &mut [f32],
     out_shape: &[usize],
 ) -> Result<()> {
-    let n = out.len();
-    let par = n >= PARALLEL_CUTOFF;
+    dispatch_binary!(op, f => binary_with(a, b, out, out_shape, f))
+}
+
+fn binary_with(
+    a: &ArrayViewD<'_, f32>,
+    b: &ArrayViewD<'_, f32>,
+    out: &mut [f32],
+    out_shape: &[usize],
+    f: impl Fn(f32, f32) -> f32 + Sync + Send + Copy,
+) -> Result<()> {
+    let par = out.len() >= PARALLEL_CUTOFF;
     if a.shape() == out_shape && b.shape() == out_shape {
-        let (xs, ys) = (contiguous(a)?, contiguous(b)?);
-        let f = |o: &mut [f32], x: &[f32], y: &[f32]| {
-            o.iter_mut()
-                .zip(x.iter().zip(y))
-                .for_each(|(o, (&x, &y))| *o = op.apply(x, y))
-        };
-        if par {
-            out.par_chunks_mut(CHUNK)
-                .zip(xs.par_chunks(CHUNK).zip(ys.par_chunks(CHUNK)))
-                .for_each(|(o, (x, y))| f(o, x, y));
-        } else {
-            f(out, xs, ys);
-        }
+        map2(out, contiguous(a)?, contiguous(b)?, f);
         return Ok(());
     }
     if a.shape() == out_shape {
         if let Some(p) = trailing_period(b.shape(), out_shape) {
             let (xs, ys) = (contiguous(a)?, contiguous(b)?);
-            return periodic(out, xs, ys, p, par, |x, y| op.apply(x, y));
+            return periodic(out, xs, ys, p, par, f);
         }
     }
     if b.shape() == out_shape {
         if let Some(p) = trailing_period(a.shape(), out_shape) {
             let (xs, ys) = (contiguous(b)?, contiguous(a)?);
-            return periodic(out, xs, ys, p, par, |x, y| op.apply(y, x));
+            return periodic(out, xs, ys, p, par, move |x, y| f(y, x));
         }
     }
     let av = broadcast_view(a, out_shape)?;
@@ -107,9 +214,9 @@ pub fn binary(
     let mut o = view_mut(out, out_shape)?;
     let z = Zip::from(&mut o).and(&av).and(&bv);
     if par {
-        z.par_for_each(|o, &x, &y| *o = op.apply(x, y));
+        z.par_for_each(|o, &x, &y| *o = f(x, y));
     } else {
-        z.for_each(|o, &x, &y| *o = op.apply(x, y));
+        z.for_each(|o, &x, &y| *o = f(x, y));
     }
     Ok(())
 }

@@ -81,6 +81,19 @@ fn for_outer(b: &Blocks<'_>, out: &mut [f32], f: impl Fn(&[f32], &mut [f32]) + S
     }
 }
 
+/// A row-folding closure: `out = fold(init, comb)` over the rows of a block.
+fn fold(
+    init: f32,
+    comb: impl Fn(f32, f32) -> f32 + Copy + Sync + Send,
+) -> impl Fn(&[f32], &mut [f32]) + Sync + Send {
+    move |rows: &[f32], o: &mut [f32]| {
+        o.fill(init);
+        for row in rows.chunks(o.len().max(1)) {
+            o.iter_mut().zip(row).for_each(|(a, &v)| *a = comb(*a, v));
+        }
+    }
+}
+
 /// `out = reduce(x)` over `axes`.
 pub fn reduce(
     kind: ReduceOp,
@@ -90,14 +103,6 @@ pub fn reduce(
 ) -> Result<()> {
     let b = blocks(x, axes)?;
     let r = b.r;
-    let fold = |init: f32, comb: fn(f32, f32) -> f32| {
-        move |rows: &[f32], o: &mut [f32]| {
-            o.fill(init);
-            for row in rows.chunks(o.len().max(1)) {
-                o.iter_mut().zip(row).for_each(|(a, &v)| *a = comb(*a, v));
-            }
-        }
-    };
     match kind {
         ReduceOp::Sum => for_outer(&b, out, fold(0.0, |a, v| a + v)),
         ReduceOp::Mean => {
