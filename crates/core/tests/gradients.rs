@@ -333,3 +333,171 @@ fn second_order_through_gradient_nodes() {
     let out = run(&Arc::new(g), vec![ddx], &[arr(&[3], 1)]);
     assert_eq!(out[0], vec![2.0, 2.0, 2.0]);
 }
+
+fn conv_attrs(strides: &[i64], dil: &[i64], padding: &str) -> Attrs {
+    a().with("strides", ints(strides))
+        .with("dilation_rate", ints(dil))
+        .with("padding", AttrValue::Str(padding.into()))
+}
+
+#[test]
+fn convolutions() {
+    check(
+        "conv",
+        conv_attrs(&[1], &[1], "valid"),
+        vec![arr(&[2, 5, 2], 1), arr(&[3, 2, 3], 2)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[2], &[1], "causal"),
+        vec![arr(&[1, 6, 1], 1), arr(&[2, 1, 2], 2)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[1, 1], &[1, 1], "same"),
+        vec![arr(&[2, 4, 3, 2], 3), arr(&[3, 2, 2, 3], 4)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[2, 1], &[1, 1], "same"),
+        vec![arr(&[1, 5, 4, 1], 5), arr(&[3, 3, 1, 2], 6)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[1, 1], &[2, 1], "valid"),
+        vec![arr(&[1, 6, 4, 2], 7), arr(&[2, 2, 2, 1], 8)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[1, 1, 1], &[1, 1, 1], "valid"),
+        vec![arr(&[1, 3, 3, 3, 1], 9), arr(&[2, 2, 2, 1, 2], 10)],
+        &[0, 1],
+    );
+}
+
+#[test]
+fn pooling() {
+    for name in ["max_pool", "avg_pool"] {
+        let p = |size: &[i64], strides: &[i64], padding: &str| {
+            a().with("pool_size", ints(size))
+                .with("strides", ints(strides))
+                .with("padding", AttrValue::Str(padding.into()))
+        };
+        check(
+            name,
+            p(&[2, 2], &[2, 2], "valid"),
+            vec![distinct(&[2, 4, 4, 2], 1)],
+            &[0],
+        );
+        check(
+            name,
+            p(&[3, 3], &[2, 2], "same"),
+            vec![distinct(&[1, 5, 5, 1], 2)],
+            &[0],
+        );
+        check(
+            name,
+            p(&[2], &[1], "valid"),
+            vec![distinct(&[2, 5, 3], 3)],
+            &[0],
+        );
+        check(
+            name,
+            p(&[2, 2, 2], &[2, 2, 2], "valid"),
+            vec![distinct(&[1, 4, 4, 2, 1], 4)],
+            &[0],
+        );
+    }
+}
+
+/// Direct-loop 2-D convolution (NHWC, HWIO) with stride, dilation and explicit padding.
+fn conv2d_reference(
+    x: &ArrayD<f32>,
+    k: &ArrayD<f32>,
+    stride: usize,
+    dil: usize,
+    pad: (usize, usize),
+    out_hw: (usize, usize),
+) -> Vec<f32> {
+    let (n, h, w, cin) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
+    let (kh, kw, cout) = (k.shape()[0], k.shape()[1], k.shape()[3]);
+    let mut out = vec![0.0f32; n * out_hw.0 * out_hw.1 * cout];
+    for b in 0..n {
+        for oy in 0..out_hw.0 {
+            for ox in 0..out_hw.1 {
+                for co in 0..cout {
+                    let mut acc = 0.0f64;
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let iy = (oy * stride + ky * dil) as isize - pad.0 as isize;
+                            let ix = (ox * stride + kx * dil) as isize - pad.1 as isize;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            for ci in 0..cin {
+                                acc += (x[[b, iy as usize, ix as usize, ci]] * k[[ky, kx, ci, co]])
+                                    as f64;
+                            }
+                        }
+                    }
+                    out[((b * out_hw.0 + oy) * out_hw.1 + ox) * cout + co] = acc as f32;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn conv_forward_matches_direct_loops() {
+    let x = arr(&[2, 7, 6, 3], 11);
+    let k = arr(&[3, 2, 3, 4], 12);
+    // (strides, dilation, padding) -> (pad before (h, w), output (h, w)), TF arithmetic.
+    let cases = [
+        (1, 1, "valid", (0, 0), (5, 5)),
+        (2, 1, "valid", (0, 0), (3, 3)),
+        (1, 1, "same", (1, 0), (7, 6)),
+        (2, 1, "same", (1, 0), (4, 3)),
+        (1, 2, "valid", (0, 0), (3, 4)),
+    ];
+    for (s, d, padding, pad, hw) in cases {
+        let mut g = Graph::new();
+        let xi = g.input(x.shape().iter().map(|&v| Some(v)).collect());
+        let ki = g.input(k.shape().iter().map(|&v| Some(v)).collect());
+        let attrs = conv_attrs(&[s as i64, s as i64], &[d as i64, d as i64], padding);
+        let y = g.add_named("conv", &[xi, ki], &attrs).unwrap();
+        assert_eq!(
+            g.shape(y).unwrap(),
+            &vec![Some(2), Some(hw.0), Some(hw.1), Some(4)],
+            "{padding} s{s} d{d}"
+        );
+        let got = run(&Arc::new(g), vec![y], &[x.clone(), k.clone()]).remove(0);
+        let want = conv2d_reference(&x, &k, s, d, pad, hw);
+        for (p, q) in got.iter().zip(&want) {
+            assert!((p - q).abs() < 1e-4, "{padding} s{s} d{d}: {p} vs {q}");
+        }
+    }
+}
+
+#[test]
+fn conv_rejects_a_kernel_larger_than_the_input() {
+    let mut g = Graph::new();
+    let x = g.input(vec![None, Some(2), Some(2), Some(1)]);
+    let k = g.input(vec![Some(3), Some(3), Some(1), Some(4)]);
+    let err = g
+        .add_named("conv", &[x, k], &conv_attrs(&[1, 1], &[1, 1], "valid"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("conv") && err.contains("larger"), "{err}");
+    let k2 = g.input(vec![Some(1), Some(1), Some(2), Some(4)]);
+    let err = g
+        .add_named("conv", &[x, k2], &conv_attrs(&[1, 1], &[1, 1], "valid"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("channels"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! and the backward rule (written as other graph ops, so every backend runs the gradients).
 //! Forward kernels live with each backend (`crate::cpu::kernels` for the CPU).
 
+pub mod conv;
 pub mod elementwise;
 pub mod linalg;
 pub mod nn;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use ndarray::ArrayD;
 
+pub use conv::{Padding, PoolKind, Window};
 pub use elementwise::{BinaryOp, CastKind, UnaryOp};
 pub use random::Distribution;
 pub use reduce::ReduceOp;
@@ -121,6 +123,24 @@ pub enum Op {
     },
     /// Identity in value, but no gradient flows through it.
     StopGradient,
+    /// Convolution: inputs `(x, kernel)`, channels last, Keras kernel layout.
+    Conv(Window),
+    /// Gradient of `Conv` for its input: inputs `(dy, kernel, x)`.
+    ConvGradInput(Window),
+    /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
+    ConvGradKernel(Window),
+    /// Max or average pooling over windows of `size`.
+    Pool {
+        kind: PoolKind,
+        size: Vec<usize>,
+        window: Window,
+    },
+    /// Gradient of `Pool`: inputs `(x, dy)`.
+    PoolGrad {
+        kind: PoolKind,
+        size: Vec<usize>,
+        window: Window,
+    },
 }
 
 /// One axis of a strided slice: `start`, `stop` (exclusive, `None` = to the end), `step`.
@@ -175,6 +195,18 @@ impl Op {
             Op::OneHot { .. } => "one_hot".into(),
             Op::Random { dist, .. } => dist.name().into(),
             Op::StopGradient => "stop_gradient".into(),
+            Op::Conv(_) => "conv".into(),
+            Op::ConvGradInput(_) => "conv_grad_input".into(),
+            Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
+            Op::Pool {
+                kind: PoolKind::Max,
+                ..
+            } => "max_pool".into(),
+            Op::Pool {
+                kind: PoolKind::Avg,
+                ..
+            } => "avg_pool".into(),
+            Op::PoolGrad { .. } => "pool_grad".into(),
         }
     }
 
@@ -217,6 +249,9 @@ impl Op {
         if let Some(op) = random::from_name(name, attrs)? {
             return Ok(op);
         }
+        if let Some(op) = conv::from_name(name, attrs, input_shapes)? {
+            return Ok(op);
+        }
         Err(CoreError::UnknownOp(name.to_string()))
     }
 
@@ -250,6 +285,11 @@ impl Op {
             | Op::LogSoftmaxGrad { .. } => nn::infer(self, inputs),
             Op::MatMul { .. } => linalg::infer(self, inputs),
             Op::Random { .. } => random::infer(self, inputs),
+            Op::Conv(_)
+            | Op::ConvGradInput(_)
+            | Op::ConvGradKernel(_)
+            | Op::Pool { .. }
+            | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
         }
     }
@@ -260,7 +300,12 @@ impl Op {
             Op::Input { .. } | Op::Const(_) | Op::Variable(_) => 0,
             Op::Concat { .. } => return None,
             Op::Random { shape, .. } => usize::from(shape.is_none()),
-            Op::UnaryGrad(_) | Op::Where | Op::GatherGrad { .. } => 3,
+            Op::UnaryGrad(_)
+            | Op::Where
+            | Op::GatherGrad { .. }
+            | Op::ConvGradInput(_)
+            | Op::ConvGradKernel(_) => 3,
+            Op::Conv(_) | Op::PoolGrad { .. } => 2,
             Op::Binary(_)
             | Op::ProdGrad { .. }
             | Op::ReduceGrad { .. }
@@ -296,6 +341,11 @@ impl Op {
             | Op::SoftmaxGrad { .. }
             | Op::LogSoftmaxGrad { .. } => nn::backward(g, &n, node, dy),
             Op::MatMul { .. } => linalg::backward(g, &n, dy),
+            Op::Conv(_)
+            | Op::ConvGradInput(_)
+            | Op::ConvGradKernel(_)
+            | Op::Pool { .. }
+            | Op::PoolGrad { .. } => conv::backward(g, &n, dy),
             _ => structural::backward(g, &n, node, dy),
         }
     }

@@ -1,5 +1,6 @@
 //! CPU forward kernels, one file per op family. Each writes a contiguous row-major output.
 
+mod conv;
 mod elementwise;
 mod matmul;
 mod reduce;
@@ -11,6 +12,11 @@ use ndarray::ArrayViewD;
 use crate::error::{CoreError, Result};
 use crate::ops::Op;
 use crate::rng::Rng;
+
+fn slice<'a>(x: &'a ArrayViewD<'_, f32>) -> Result<&'a [f32]> {
+    x.as_slice()
+        .ok_or_else(|| CoreError::Graph("cpu: expected a contiguous input".into()))
+}
 
 /// Runs `op` on `inputs` into `out` (exactly `numel(out_shape)` elements).
 pub fn run(
@@ -63,6 +69,47 @@ pub fn run(
             *transpose_b,
             out,
             out_shape,
+        ),
+        Op::Conv(w) => conv::conv(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            w,
+            out,
+        ),
+        Op::ConvGradInput(w) => conv::conv_grad_input(
+            slice(&inputs[0])?,
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            inputs[2].shape(),
+            w,
+            out,
+        ),
+        Op::ConvGradKernel(w) => conv::conv_grad_kernel(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            inputs[2].shape(),
+            w,
+            out,
+        ),
+        Op::Pool { kind, size, window } => conv::pool(
+            *kind,
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            size,
+            window,
+            out,
+        ),
+        Op::PoolGrad { kind, size, window } => conv::pool_grad(
+            *kind,
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            size,
+            window,
+            out,
         ),
         Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(
             "{}: leaf nodes are not run as kernels",

@@ -1,0 +1,336 @@
+//! Convolution as im2col + GEMM (forward, input gradient via col2im, kernel gradient), and
+//! direct max/average pooling with their gradients. Up to three spatial axes; fewer are
+//! treated as leading axes of length 1.
+
+use rayon::prelude::*;
+
+use crate::cpu::gemm::{sgemm, Strides};
+use crate::error::{CoreError, Result};
+use crate::ops::{PoolKind, Window};
+
+/// Sizes of one convolution or pooling, spatial axes padded to three.
+#[derive(Debug, Clone, Copy)]
+struct Geom {
+    n: usize,
+    cin: usize,
+    s: [usize; 3],
+    k: [usize; 3],
+    o: [usize; 3],
+    stride: [usize; 3],
+    dil: [usize; 3],
+    pad: [usize; 3],
+}
+
+impl Geom {
+    fn new(x: &[usize], k: &[usize], w: &Window) -> Result<Geom> {
+        let spatial = x.len() - 2;
+        let lead = 3 - spatial;
+        let mut g = Geom {
+            n: x[0],
+            cin: x[x.len() - 1],
+            s: [1; 3],
+            k: [1; 3],
+            o: [1; 3],
+            stride: [1; 3],
+            dil: [1; 3],
+            pad: [0; 3],
+        };
+        for i in 0..spatial {
+            let j = lead + i;
+            g.s[j] = x[1 + i];
+            g.k[j] = k[i];
+            g.stride[j] = w.strides[i];
+            g.dil[j] = w.dilation[i];
+            let (o, p) = w.out_len(i, x[1 + i], k[i]).ok_or_else(|| {
+                CoreError::Graph(format!("conv: window {k:?} does not fit input {x:?}"))
+            })?;
+            g.o[j] = o;
+            g.pad[j] = p;
+        }
+        Ok(g)
+    }
+
+    fn out_positions(&self) -> usize {
+        self.o.iter().product()
+    }
+
+    fn window(&self) -> usize {
+        self.k.iter().product()
+    }
+
+    fn in_positions(&self) -> usize {
+        self.s.iter().product()
+    }
+
+    /// Input position for output `o` and window offset `k` on each axis, if inside the input.
+    #[inline]
+    fn source(&self, o: [usize; 3], k: [usize; 3]) -> Option<usize> {
+        let mut idx = 0;
+        for a in 0..3 {
+            let i = (o[a] * self.stride[a] + k[a] * self.dil[a]) as isize - self.pad[a] as isize;
+            if i < 0 || i as usize >= self.s[a] {
+                return None;
+            }
+            idx = idx * self.s[a] + i as usize;
+        }
+        Some(idx)
+    }
+
+    /// Calls `f(row, col, source)` for every output position and window offset of one sample.
+    #[inline]
+    fn for_each(&self, mut f: impl FnMut(usize, usize, Option<usize>)) {
+        let mut row = 0;
+        for o0 in 0..self.o[0] {
+            for o1 in 0..self.o[1] {
+                for o2 in 0..self.o[2] {
+                    let mut col = 0;
+                    for k0 in 0..self.k[0] {
+                        for k1 in 0..self.k[1] {
+                            for k2 in 0..self.k[2] {
+                                f(row, col, self.source([o0, o1, o2], [k0, k1, k2]));
+                                col += 1;
+                            }
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+/// im2col: one row per output position, `window * cin` columns.
+fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
+    let (rows, cols) = (g.out_positions(), g.window() * g.cin);
+    let mut out = vec![0.0f32; g.n * rows * cols];
+    let per_in = g.in_positions() * g.cin;
+    let fill = |(n, chunk): (usize, &mut [f32])| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        g.for_each(|r, c, src| {
+            if let Some(s) = src {
+                let dst = r * cols + c * g.cin;
+                chunk[dst..dst + g.cin].copy_from_slice(&xs[s * g.cin..(s + 1) * g.cin]);
+            }
+        });
+    };
+    if out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1 {
+        out.par_chunks_mut(rows * cols).enumerate().for_each(fill);
+    } else {
+        out.chunks_mut(rows * cols).enumerate().for_each(fill);
+    }
+    out
+}
+
+/// Forward convolution into `out` (`(N, *o, cout)`).
+pub fn conv(
+    x: &[f32],
+    xs: &[usize],
+    k: &[f32],
+    ks: &[usize],
+    w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let cout = ks[ks.len() - 1];
+    let kc = g.window() * g.cin;
+    let rows = g.n * g.out_positions();
+    let cols = im2col(x, &g);
+    sgemm(
+        rows,
+        kc,
+        cout,
+        1.0,
+        &cols,
+        Strides::row_major(kc, false),
+        k,
+        Strides::row_major(cout, false),
+        0.0,
+        out,
+    )
+}
+
+/// Gradient for the input: `col2im(dy @ K^T)`.
+pub fn conv_grad_input(
+    dy: &[f32],
+    k: &[f32],
+    ks: &[usize],
+    xs: &[usize],
+    w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let cout = ks[ks.len() - 1];
+    let kc = g.window() * g.cin;
+    let rows_per = g.out_positions();
+    let mut dcols = vec![0.0f32; g.n * rows_per * kc];
+    sgemm(
+        g.n * rows_per,
+        cout,
+        kc,
+        1.0,
+        dy,
+        Strides::row_major(cout, false),
+        k,
+        Strides::row_major(cout, true),
+        0.0,
+        &mut dcols,
+    )?;
+    let per_in = g.in_positions() * g.cin;
+    out.fill(0.0);
+    let scatter = |(n, dx): (usize, &mut [f32])| {
+        let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
+        g.for_each(|r, c, src| {
+            if let Some(s) = src {
+                let from = &dc[r * kc + c * g.cin..r * kc + (c + 1) * g.cin];
+                for (d, &v) in dx[s * g.cin..(s + 1) * g.cin].iter_mut().zip(from) {
+                    *d += v;
+                }
+            }
+        });
+    };
+    if out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1 {
+        out.par_chunks_mut(per_in).enumerate().for_each(scatter);
+    } else {
+        out.chunks_mut(per_in).enumerate().for_each(scatter);
+    }
+    Ok(())
+}
+
+/// Gradient for the kernel: `im2col(x)^T @ dy`.
+pub fn conv_grad_kernel(
+    x: &[f32],
+    xs: &[usize],
+    dy: &[f32],
+    ks: &[usize],
+    w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let cout = ks[ks.len() - 1];
+    let kc = g.window() * g.cin;
+    let rows = g.n * g.out_positions();
+    let cols = im2col(x, &g);
+    sgemm(
+        kc,
+        rows,
+        cout,
+        1.0,
+        &cols,
+        Strides::row_major(kc, true),
+        dy,
+        Strides::row_major(cout, false),
+        0.0,
+        out,
+    )
+}
+
+/// Max or average pooling (average over in-bounds elements only, as TF).
+pub fn pool(
+    kind: PoolKind,
+    x: &[f32],
+    xs: &[usize],
+    size: &[usize],
+    w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, size, w)?;
+    let c = g.cin;
+    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+    let run = |(n, o): (usize, &mut [f32])| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        let init = if kind == PoolKind::Max {
+            f32::NEG_INFINITY
+        } else {
+            0.0
+        };
+        o.fill(init);
+        let mut counts = vec![0u32; g.out_positions()];
+        g.for_each(|r, _, src| {
+            if let Some(s) = src {
+                let (orow, xrow) = (&mut o[r * c..(r + 1) * c], &xs[s * c..(s + 1) * c]);
+                match kind {
+                    PoolKind::Max => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a = a.max(v)),
+                    PoolKind::Avg => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a += v),
+                }
+                counts[r] += 1;
+            }
+        });
+        if kind == PoolKind::Avg {
+            for (r, &cnt) in counts.iter().enumerate() {
+                let inv = 1.0 / cnt.max(1) as f32;
+                o[r * c..(r + 1) * c].iter_mut().for_each(|v| *v *= inv);
+            }
+        }
+    };
+    if out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1 {
+        out.par_chunks_mut(per_out).enumerate().for_each(run);
+    } else {
+        out.chunks_mut(per_out).enumerate().for_each(run);
+    }
+    Ok(())
+}
+
+/// Gradient of pooling: max routes each output's gradient to the first maximum of its window,
+/// average spreads it over the window's in-bounds elements.
+pub fn pool_grad(
+    kind: PoolKind,
+    x: &[f32],
+    xs: &[usize],
+    dy: &[f32],
+    size: &[usize],
+    w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, size, w)?;
+    let c = g.cin;
+    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+    out.fill(0.0);
+    let run = |(n, dx): (usize, &mut [f32])| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        let dys = &dy[n * per_out..(n + 1) * per_out];
+        match kind {
+            PoolKind::Max => {
+                let mut best = vec![f32::NEG_INFINITY; per_out];
+                let mut arg = vec![usize::MAX; per_out];
+                g.for_each(|r, _, src| {
+                    if let Some(s) = src {
+                        for ch in 0..c {
+                            let v = xs[s * c + ch];
+                            if v > best[r * c + ch] || arg[r * c + ch] == usize::MAX {
+                                best[r * c + ch] = v;
+                                arg[r * c + ch] = s * c + ch;
+                            }
+                        }
+                    }
+                });
+                for (i, &a) in arg.iter().enumerate() {
+                    if a != usize::MAX {
+                        dx[a] += dys[i];
+                    }
+                }
+            }
+            PoolKind::Avg => {
+                let mut counts = vec![0u32; g.out_positions()];
+                g.for_each(|r, _, src| {
+                    if src.is_some() {
+                        counts[r] += 1;
+                    }
+                });
+                g.for_each(|r, _, src| {
+                    if let Some(s) = src {
+                        let inv = 1.0 / counts[r].max(1) as f32;
+                        for ch in 0..c {
+                            dx[s * c + ch] += dys[r * c + ch] * inv;
+                        }
+                    }
+                });
+            }
+        }
+    };
+    if out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1 {
+        out.par_chunks_mut(per_in).enumerate().for_each(run);
+    } else {
+        out.chunks_mut(per_in).enumerate().for_each(run);
+    }
+    Ok(())
+}

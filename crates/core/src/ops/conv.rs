@@ -1,0 +1,267 @@
+//! Convolution and pooling over 1 to 3 spatial axes, channels last (`(N, *spatial, C)`), with
+//! Keras's kernel layout `(*kernel_size, C_in, C_out)` and TF/Keras padding arithmetic.
+
+use crate::attrs::Attrs;
+use crate::error::{arg_err, shape_err, Result};
+use crate::graph::{Graph, Node, NodeId};
+use crate::ops::Op;
+use crate::shape::{fmt_shape, Dim, SymShape};
+
+/// How the borders are padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    /// No padding: windows stay inside the input.
+    Valid,
+    /// Output length `ceil(input / stride)`, padding split with the extra element after.
+    Same,
+    /// All padding before (1 spatial axis): output `t` sees inputs up to `t` only.
+    Causal,
+}
+
+impl Padding {
+    fn parse(op: &str, s: &str) -> Result<Padding> {
+        match s {
+            "valid" => Ok(Padding::Valid),
+            "same" => Ok(Padding::Same),
+            "causal" => Ok(Padding::Causal),
+            other => arg_err(
+                op,
+                format!("padding must be 'valid', 'same' or 'causal', got '{other}'"),
+            ),
+        }
+    }
+}
+
+/// Geometry of a convolution or pooling window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Strides per spatial axis.
+    pub strides: Vec<usize>,
+    /// Dilation per spatial axis (1 for pooling).
+    pub dilation: Vec<usize>,
+    /// Padding mode.
+    pub padding: Padding,
+}
+
+impl Window {
+    /// Output length and padding before, for an input of length `s` and window length `k` on
+    /// spatial axis `axis`; `None` when the window does not fit.
+    pub fn out_len(&self, axis: usize, s: usize, k: usize) -> Option<(usize, usize)> {
+        let (stride, dil) = (self.strides[axis], self.dilation[axis]);
+        let k_eff = dil * (k.max(1) - 1) + 1;
+        match self.padding {
+            Padding::Valid => (s >= k_eff).then(|| ((s - k_eff) / stride + 1, 0)),
+            Padding::Same => {
+                let out = s.div_ceil(stride);
+                let total = ((out.max(1) - 1) * stride + k_eff).saturating_sub(s);
+                Some((out, total / 2))
+            }
+            Padding::Causal => {
+                let pb = k_eff - 1;
+                Some(((s + pb - k_eff) / stride + 1, pb))
+            }
+        }
+    }
+}
+
+/// Pooling kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    /// Maximum over the window (padding never wins).
+    Max,
+    /// Mean over the window's in-bounds elements.
+    Avg,
+}
+
+fn window(
+    op: &str,
+    a: &Attrs,
+    rank: usize,
+    dilation_key: Option<&str>,
+    default_strides: Option<Vec<i64>>,
+) -> Result<Window> {
+    let spatial = rank.saturating_sub(2);
+    if !(1..=3).contains(&spatial) {
+        return arg_err(op, format!("expected an input of rank 3 to 5 (batch, 1-3 spatial axes, channels), got rank {rank}"));
+    }
+    let list = |key: &str, default: Option<Vec<i64>>| -> Result<Vec<usize>> {
+        let v = a.ints(op, key, default.or(Some(vec![1; spatial])))?;
+        let v = if v.len() == 1 { vec![v[0]; spatial] } else { v };
+        if v.len() != spatial || v.iter().any(|&d| d < 1) {
+            return arg_err(
+                op,
+                format!("{key} needs {spatial} positive ints, got {v:?}"),
+            );
+        }
+        Ok(v.iter().map(|&d| d as usize).collect())
+    };
+    let strides = list("strides", default_strides)?;
+    let dilation = match dilation_key {
+        Some(k) => list(k, None)?,
+        None => vec![1; spatial],
+    };
+    let padding = Padding::parse(op, &a.string(op, "padding", Some("valid"))?)?;
+    if padding == Padding::Causal && spatial != 1 {
+        return arg_err(op, "causal padding is only for one spatial axis (Conv1D)");
+    }
+    if dilation.iter().any(|&d| d > 1) && strides.iter().any(|&s| s > 1) {
+        return arg_err(op, format!("strides {strides:?} > 1 with dilation_rate {dilation:?} > 1 is not supported (as in Keras)"));
+    }
+    Ok(Window {
+        strides,
+        dilation,
+        padding,
+    })
+}
+
+/// Builds a convolution or pooling op from its name, or `None` if the name is not in this
+/// family.
+pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op>> {
+    let rank = inputs.first().map_or(0, |s| s.len());
+    Ok(Some(match name {
+        "conv" => Op::Conv(window(name, a, rank, Some("dilation_rate"), None)?),
+        "max_pool" | "avg_pool" => {
+            let spatial = rank.saturating_sub(2).max(1);
+            let pool = a.ints(name, "pool_size", Some(vec![2; spatial]))?;
+            let pool = if pool.len() == 1 {
+                vec![pool[0]; spatial]
+            } else {
+                pool
+            };
+            if pool.len() != spatial || pool.iter().any(|&p| p < 1) {
+                return arg_err(
+                    name,
+                    format!("pool_size needs {spatial} positive ints, got {pool:?}"),
+                );
+            }
+            let w = window(name, a, rank, None, Some(pool.clone()))?;
+            let kind = if name == "max_pool" {
+                PoolKind::Max
+            } else {
+                PoolKind::Avg
+            };
+            Op::Pool {
+                kind,
+                size: pool.iter().map(|&p| p as usize).collect(),
+                window: w,
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+fn spatial_out(op: &str, w: &Window, x: &[Dim], k: &[usize]) -> Result<Vec<Dim>> {
+    let spatial = &x[1..x.len() - 1];
+    if spatial.len() != w.strides.len() || k.len() != spatial.len() {
+        return shape_err(
+            op,
+            format!(
+                "input {} does not have {} spatial axes",
+                fmt_shape(x),
+                w.strides.len()
+            ),
+        );
+    }
+    spatial
+        .iter()
+        .zip(k)
+        .enumerate()
+        .map(|(i, (&s, &kk))| match s {
+            None => Ok(None),
+            Some(s) => match w.out_len(i, s, kk) {
+                Some((o, _)) => Ok(Some(o)),
+                None => shape_err(
+                    op,
+                    format!(
+                        "the window ({kk} with dilation {}) is larger than the input's spatial axis {i} of length {s} (input {}); use padding='same' or a smaller kernel",
+                        w.dilation[i],
+                        fmt_shape(x)
+                    ),
+                ),
+            },
+        })
+        .collect()
+}
+
+/// Shape inference for the family.
+pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
+    let name = op.name();
+    let x = &inputs[0];
+    match op {
+        Op::Conv(w) => {
+            let k = &inputs[1];
+            if k.len() != x.len() {
+                return shape_err(
+                    &name,
+                    format!(
+                        "kernel {} does not match input {} (kernel rank must equal input rank)",
+                        fmt_shape(k),
+                        fmt_shape(x)
+                    ),
+                );
+            }
+            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
+            let Some(kdims) = kdims else {
+                return shape_err(&name, "the kernel shape must be known");
+            };
+            let cin = kdims[kdims.len() - 2];
+            if let Some(c) = x[x.len() - 1] {
+                if c != cin {
+                    return shape_err(
+                        &name,
+                        format!(
+                            "input {} has {c} channels, the kernel {} expects {cin}",
+                            fmt_shape(x),
+                            fmt_shape(k)
+                        ),
+                    );
+                }
+            }
+            let mut out = vec![x[0]];
+            out.extend(spatial_out(&name, w, x, &kdims[..kdims.len() - 2])?);
+            out.push(Some(kdims[kdims.len() - 1]));
+            Ok(out)
+        }
+        Op::ConvGradInput(_) => Ok(inputs[2].clone()),
+        Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
+        Op::Pool { size, window, .. } => {
+            if x.len() != size.len() + 2 {
+                return shape_err(
+                    &name,
+                    format!(
+                        "input {} does not have {} spatial axes",
+                        fmt_shape(x),
+                        size.len()
+                    ),
+                );
+            }
+            let mut out = vec![x[0]];
+            out.extend(spatial_out(&name, window, x, size)?);
+            out.push(x[x.len() - 1]);
+            Ok(out)
+        }
+        Op::PoolGrad { .. } => Ok(x.clone()),
+        _ => shape_err(&name, "not a convolution op"),
+    }
+}
+
+/// Backward rules for the family.
+pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId>>> {
+    match &n.op {
+        Op::Conv(w) => {
+            let (x, k) = (n.inputs[0], n.inputs[1]);
+            let dx = g.add(Op::ConvGradInput(w.clone()), &[dy, k, x])?;
+            let dk = g.add(Op::ConvGradKernel(w.clone()), &[x, dy, k])?;
+            Ok(vec![Some(dx), Some(dk)])
+        }
+        Op::Pool { kind, size, window } => {
+            let op = Op::PoolGrad {
+                kind: *kind,
+                size: size.clone(),
+                window: window.clone(),
+            };
+            Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
+        }
+        _ => Ok(vec![None; n.inputs.len()]),
+    }
+}
