@@ -83,6 +83,9 @@ OPS.update({
     "repeat": (1, {"repeats": 2, "axis": 1}),
     "repeat_elements": (1, {"repeats": 2, "axis": 1}),
     "one_hot": (1, {"num_classes": 3}),
+    "conv": (2, {"strides": [1], "dilation_rate": [1], "padding": "valid"}),
+    "max_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
+    "avg_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
 })
 
 ALL_OP_NAMES = sorted(OPS)
@@ -118,6 +121,9 @@ BAD_ATTRS: dict = {
     "repeat": [{}, {"repeats": 0, "axis": 0}, {"repeats": 2}, {"repeats": 2, "axis": 2}],
     "repeat_elements": [{"repeats": -3, "axis": 1}, {"repeats": 2, "axis": -3}],
     "one_hot": [{}, {"num_classes": 0}, {"num_classes": -2}],
+    "conv": [{"padding": "full"}, {"strides": [0]}, {"padding": "causal"}],
+    "max_pool": [{"pool_size": [0]}, {"padding": "wide"}],
+    "avg_pool": [{"strides": [-1]}],
 }
 for _n in ("sum", "mean", "max", "min", "prod", "var", "std"):
     BAD_ATTRS[_n] = [{"axis": [2]}, {"axis": [-3]}, {"axis": [0, 5]}, {"axis": "rows"},
@@ -144,6 +150,9 @@ BAD_SHAPES.update({
     "tile": [[(2, 3, 4)]],
     "argmax": [[()]],
     "sum": [[()]],
+    "conv": [[(1, 2, 2, 1), (3, 3, 1, 4)], [(1, 4, 4, 2), (3, 3, 1, 4)], [(1, 4, 4, 1), (3, 1, 4)]],
+    "max_pool": [[(2,)], [(1, 0, 3, 1)]],
+    "avg_pool": [[(2, 3, 4, 5, 6, 7)]],
 })
 
 
@@ -245,6 +254,10 @@ def test_every_op_has_a_valid_call():
             shapes = [(2, 3), (3, 2)]
         if name == "squeeze":
             shapes = [(1, 3)]
+        if name == "conv":
+            shapes = [(2, 5, 3), (2, 3, 4)]
+        if name in ("max_pool", "avg_pool"):
+            shapes = [(2, 5, 3)]
         inputs = _inputs(shapes)
         if name == "gather":
             inputs[1] = np.array([1.0, 0.0], np.float32)

@@ -303,54 +303,142 @@ impl<B: Backend> TrainProgram<B> {
         Ok(out)
     }
 
-    /// Runs every batch of `data` in `order` (indices of rows), calling `on_batch(index, size,
-    /// values)` after each; returns the batch-size-weighted means of the scalar outputs.
-    /// `place` maps the dataset's arrays (in order) to the program's graph inputs.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_epoch(
+    /// Runs one batch of `epoch` (the next rows of its order); `None` when the epoch is done.
+    /// The caller holds no lock of its own between batches, so callbacks may run in between.
+    pub fn run_batch(
         &mut self,
+        epoch: &mut Epoch<'_>,
         backend: &B,
         store: &mut Store<B>,
         rng: &mut Rng,
-        data: &Dataset<'_>,
-        batch_size: usize,
-        order: &[usize],
         place: &Placement,
-        mut on_batch: impl FnMut(usize, usize, &[f32]) -> Result<Control>,
-    ) -> Result<EpochResult> {
-        if batch_size == 0 {
-            return arg_err("fit", "batch_size must be positive");
+    ) -> Result<Option<BatchResult>> {
+        let Some(rows) = epoch.next_rows() else {
+            return Ok(None);
+        };
+        let start = std::time::Instant::now();
+        epoch.data.gather(&rows, &mut epoch.batches)?;
+        if let Some(p) = self.program.profile_mut() {
+            p.record_named("gather batch".into(), start.elapsed().as_secs_f64());
         }
-        let mut sums = vec![0.0f64; self.scalars.len()];
-        let mut seen = 0usize;
-        let mut batches = data.batch_buffers(batch_size);
-        let mut stopped = false;
-        for (index, rows) in order.chunks(batch_size).enumerate() {
-            let start = std::time::Instant::now();
-            data.gather(rows, &mut batches)?;
-            if let Some(p) = self.program.profile_mut() {
-                p.record_named("gather batch".into(), start.elapsed().as_secs_f64());
-            }
-            let feeds = place.place(batches.feeds());
-            let values = self.step(backend, store, &feeds, rng)?;
-            for (s, v) in sums.iter_mut().zip(&values) {
-                *s += f64::from(*v) * rows.len() as f64;
-            }
-            seen += rows.len();
-            if on_batch(index, rows.len(), &values)? == Control::Stop {
-                stopped = true;
+        let feeds = place.place(epoch.batches.feeds());
+        let values = self.step(backend, store, &feeds, rng)?;
+        epoch.record(rows.len(), &values);
+        Ok(Some(BatchResult {
+            index: epoch.batches_done - 1,
+            size: rows.len(),
+            values,
+        }))
+    }
+
+    /// Runs every batch of `epoch`, calling `on_batch` after each (a `Stop` ends the epoch).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_epoch(
+        &mut self,
+        epoch: &mut Epoch<'_>,
+        backend: &B,
+        store: &mut Store<B>,
+        rng: &mut Rng,
+        place: &Placement,
+        mut on_batch: impl FnMut(&BatchResult) -> Result<Control>,
+    ) -> Result<()> {
+        while let Some(b) = self.run_batch(epoch, backend, store, rng, place)? {
+            if on_batch(&b)? == Control::Stop {
+                epoch.stopped = true;
                 break;
             }
         }
-        let means = sums
-            .iter()
-            .map(|s| if seen == 0 { f64::NAN } else { s / seen as f64 })
-            .collect();
-        Ok(EpochResult {
-            means,
-            samples: seen,
-            stopped,
+        Ok(())
+    }
+}
+
+/// One batch's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchResult {
+    /// Batch index within the epoch.
+    pub index: usize,
+    /// Rows in the batch.
+    pub size: usize,
+    /// The program's scalar outputs for the batch.
+    pub values: Vec<f32>,
+}
+
+/// An epoch in progress: the row order, the batch buffers (reused), the running sums.
+pub struct Epoch<'d> {
+    data: &'d Dataset<'d>,
+    order: Vec<usize>,
+    batch_size: usize,
+    next: usize,
+    batches: Batches,
+    batches_done: usize,
+    sums: Vec<f64>,
+    seen: usize,
+    stopped: bool,
+}
+
+impl<'d> Epoch<'d> {
+    /// An epoch over `data` visiting rows in `order`, `batch_size` at a time.
+    pub fn new(data: &'d Dataset<'d>, order: Vec<usize>, batch_size: usize) -> Result<Self> {
+        if batch_size == 0 {
+            return arg_err("fit", "batch_size must be positive");
+        }
+        Ok(Self {
+            batches: data.batch_buffers(batch_size),
+            data,
+            order,
+            batch_size,
+            next: 0,
+            batches_done: 0,
+            sums: Vec::new(),
+            seen: 0,
+            stopped: false,
         })
+    }
+
+    fn next_rows(&mut self) -> Option<Vec<usize>> {
+        if self.stopped || self.next >= self.order.len() {
+            return None;
+        }
+        let end = (self.next + self.batch_size).min(self.order.len());
+        let rows = self.order[self.next..end].to_vec();
+        self.next = end;
+        Some(rows)
+    }
+
+    fn record(&mut self, size: usize, values: &[f32]) {
+        if self.sums.len() < values.len() {
+            self.sums.resize(values.len(), 0.0);
+        }
+        for (s, v) in self.sums.iter_mut().zip(values) {
+            *s += f64::from(*v) * size as f64;
+        }
+        self.seen += size;
+        self.batches_done += 1;
+    }
+
+    /// Marks the epoch as stopped (no further batches).
+    pub fn stop(&mut self) {
+        self.stopped = true;
+    }
+
+    /// The batch-size-weighted means of the scalar outputs so far.
+    pub fn finish(&self) -> EpochResult {
+        let means = self
+            .sums
+            .iter()
+            .map(|s| {
+                if self.seen == 0 {
+                    f64::NAN
+                } else {
+                    s / self.seen as f64
+                }
+            })
+            .collect();
+        EpochResult {
+            means,
+            samples: self.seen,
+            stopped: self.stopped,
+        }
     }
 }
 

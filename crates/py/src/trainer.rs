@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rkeras_core::optim::config::from_attrs;
-use rkeras_core::train::{Clipping, Control, Dataset, OptimizerSpec, Placement, TrainProgram};
+use rkeras_core::train::{Clipping, Dataset, Epoch, OptimizerSpec, Placement, TrainProgram};
 use rkeras_core::{Cpu, Feed, NodeId, Program};
 
 use crate::convert::{self, to_numpy, Arrays};
@@ -156,49 +156,42 @@ impl Trainer {
         let arrays = Arrays::borrow(&values, "fit")?;
         let given: Vec<Feed> = arrays.feeds().into_iter().flatten().collect();
         let dataset = Dataset::new(given).map_err(to_py)?;
-        let mut py_error: Option<PyErr> = None;
-        let result = py.detach(|| {
-            guarded("fit", || {
-                let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
-                let mut rt = runtime::lock()?;
-                let rt = &mut *rt;
-                let mut order: Vec<usize> = (0..dataset.len()).collect();
-                if shuffle {
-                    rt.rng.shuffle(&mut order);
+        let order = {
+            let mut order: Vec<usize> = (0..dataset.len()).collect();
+            if shuffle {
+                runtime::lock()?.rng.shuffle(&mut order);
+            }
+            order
+        };
+        let mut epoch = Epoch::new(&dataset, order, batch_size).map_err(to_py)?;
+        loop {
+            // The runtime and the program are locked only while a batch computes, never while
+            // the callback runs: a callback may read weights or free variables.
+            let batch = py.detach(|| {
+                guarded("fit", || {
+                    let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut rt = runtime::lock()?;
+                    let rt = &mut *rt;
+                    program
+                        .run_batch(
+                            &mut epoch,
+                            &rt.backend,
+                            &mut rt.store,
+                            &mut rt.rng,
+                            &self.placement,
+                        )
+                        .map_err(to_py)
+                })
+            })?;
+            let Some(b) = batch else { break };
+            if let Some(cb) = callback.as_ref() {
+                if cb.call1(py, (b.index, b.size, b.values))?.is_truthy(py)? {
+                    epoch.stop();
+                    break;
                 }
-                program
-                    .run_epoch(
-                        &rt.backend,
-                        &mut rt.store,
-                        &mut rt.rng,
-                        &dataset,
-                        batch_size,
-                        &order,
-                        &self.placement,
-                        |batch, size, vals| {
-                            let Some(cb) = callback.as_ref() else {
-                                return Ok(Control::Continue);
-                            };
-                            Python::attach(|py| match cb.call1(py, (batch, size, vals.to_vec())) {
-                                Ok(r) => Ok(if r.is_truthy(py).unwrap_or(false) {
-                                    Control::Stop
-                                } else {
-                                    Control::Continue
-                                }),
-                                Err(e) => {
-                                    py_error = Some(e);
-                                    Ok(Control::Stop)
-                                }
-                            })
-                        },
-                    )
-                    .map_err(to_py)
-            })
-        });
-        if let Some(e) = py_error {
-            return Err(e);
+            }
         }
-        let r = result?;
+        let r = epoch.finish();
         Ok((r.means, r.samples, r.stopped))
     }
 }

@@ -60,11 +60,11 @@ class Callback:
 
     def on_train_batch_begin(self, batch: int, logs: Optional[dict] = None) -> None:
         """Called at the beginning of a training batch; calls :meth:`on_batch_begin`."""
-        self.on_batch_begin(batch, logs=logs)
+        self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch: int, logs: Optional[dict] = None) -> None:
         """Called at the end of a training batch; calls :meth:`on_batch_end`."""
-        self.on_batch_end(batch, logs=logs)
+        self.on_batch_end(batch, logs)
 
     def on_test_batch_begin(self, batch: int, logs: Optional[dict] = None) -> None:
         """Called at the beginning of a batch in ``evaluate`` (and validation)."""

@@ -60,7 +60,12 @@ def standardize(data: Any, names: Sequence[str], shapes: Sequence[tuple], what: 
             expected = tuple(shape)
             if a.ndim == len(expected) - 1 and expected[-1] == 1:
                 a = a.reshape(a.shape + (1,))
-            if a.ndim != len(expected) or any(
+            if a.ndim != len(expected):
+                raise ValueError(
+                    f"Error when checking {what}: expected {name} to have {len(expected)} "
+                    f"dimensions, but got array with shape {a.shape}"
+                )
+            if any(
                 e is not None and e != g for e, g in zip(expected[1:], a.shape[1:])
             ):
                 raise ValueError(

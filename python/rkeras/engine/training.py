@@ -73,6 +73,7 @@ class Trainer:
                 **kwargs: Any) -> None:
         """Configures training: optimizer, loss(es), metrics (Keras 2 arguments)."""
         from rkeras import losses as losses_mod
+        from rkeras import metrics as metrics_mod
         from rkeras import optimizers
 
         for key in kwargs:
@@ -81,22 +82,35 @@ class Trainer:
                                 "keyword arguments include \"cloning\", \"experimental_run_tf_"
                                 "function\", \"distribute\", \"target_tensors\", or "
                                 "\"sample_weight_mode\".")
-        self.optimizer = optimizers.get(optimizer)
+        # Resolve every name first so that a bad argument raises before anything changes:
+        # a failed compile leaves the model (optimizer, losses, compiled programs) as it was.
+        new_optimizer = optimizers.get(optimizer)
+        for fn in self._iter_specs(loss):
+            if fn is not None:
+                losses_mod.get(fn)
+        for entry in _metric_entries(metrics) + _metric_entries(weighted_metrics):
+            if not (isinstance(entry, str) and entry in ("acc", "accuracy", "crossentropy",
+                                                         "ce")):
+                metrics_mod.get(entry)
+        saved = {k: self.__dict__[k] for k in _COMPILE_STATE if k in self.__dict__}
         self._loss_spec = loss
         self._loss_weights_spec = loss_weights
         self._metrics_spec = metrics
         self._weighted_metrics_spec = weighted_metrics
-        # Resolve names now so that an unknown loss or metric fails at compile time.
-        for fn in self._iter_specs(loss):
-            if fn is not None:
-                losses_mod.get(fn)
         self._objectives: Optional[list] = None
         self._metrics: Optional[list] = None
+        try:
+            if getattr(self, "built", False) and getattr(self, "outputs", None):
+                self._resolve_objectives()
+        except Exception:
+            for k in _COMPILE_STATE:
+                self.__dict__.pop(k, None)
+            self.__dict__.update(saved)
+            raise
+        self.optimizer = new_optimizer
         self._programs = _Programs()
         self.stop_training = False
         self._is_compiled = True
-        if getattr(self, "built", False) and getattr(self, "outputs", None):
-            self._resolve_objectives()
 
     @staticmethod
     def _iter_specs(spec: Any) -> list:
@@ -361,12 +375,12 @@ class Trainer:
         for key in ("max_queue_size", "workers", "use_multiprocessing"):
             kwargs.pop(key, None)
         if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments: {sorted(kwargs)}")
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         self._check_compiled("training/testing")
         if _is_generator(x):
             return self._fit_generator(x, steps_per_epoch, epochs, verbose, callbacks,
                                        validation_data, validation_steps, class_weight,
-                                       initial_epoch)
+                                       initial_epoch, shuffle)
         batch_size = 32 if batch_size is None else int(batch_size)
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
@@ -526,20 +540,23 @@ class Trainer:
         self._check_compiled("training/testing")
         return self._fit_generator(generator, steps_per_epoch, epochs, verbose, callbacks,
                                    validation_data, validation_steps, class_weight,
-                                   initial_epoch)
+                                   initial_epoch, shuffle)
 
     def _fit_generator(self, generator: Any, steps_per_epoch: Optional[int], epochs: int,
                        verbose: int, callbacks: Optional[list], validation_data: Any,
                        validation_steps: Optional[int], class_weight: Any,
-                       initial_epoch: int) -> Any:
+                       initial_epoch: int, shuffle: Any = True) -> Any:
         steps = _steps_of(generator, steps_per_epoch, "steps_per_epoch")
         names = None
         cb = None
         self.stop_training = False
+        # One stream for the whole fit: a Python generator goes on where the last epoch
+        # stopped; a Sequence is read pass after pass (its batch order shuffled, as Keras 2).
+        stream = _batches(generator, shuffle=shuffle is not False)
         for epoch in range(initial_epoch, epochs):
             sums: Optional[np.ndarray] = None
             seen = 0
-            for step, batch in zip(range(steps), _batches(generator)):
+            for step, batch in zip(range(steps), stream):
                 bx, by, bsw = _unpack_batch(batch)
                 if cb is None:
                     self._ensure_built(bx)
@@ -563,14 +580,21 @@ class Trainer:
                     break
             if cb is None:
                 raise ValueError("The generator produced no batches")
-            logs = dict(zip(names, (sums / max(seen, 1)).tolist())) if sums is not None else {}
+            if sums is None:
+                import warnings
+
+                warnings.warn("Your generator ran out of data; interrupting training. Make "
+                              "sure that it can generate at least `steps_per_epoch * epochs` "
+                              "batches.", stacklevel=3)
+                break
+            logs = dict(zip(names, (sums / max(seen, 1)).tolist()))
             if validation_data is not None:
                 if _is_generator(validation_data):
                     vals = self.evaluate_generator(validation_data, steps=validation_steps)
                 else:
                     vx, vy, vsw = da.unpack_validation(validation_data)
                     vals = self.evaluate(vx, vy, sample_weight=vsw, verbose=0)
-                logs.update({f"val_{k}": v for k, v in zip(names, np.atleast_1d(vals))})
+                logs.update({f"val_{k}": float(v) for k, v in zip(names, np.atleast_1d(vals))})
             cb.on_epoch_end(epoch, logs)
             if hasattr(generator, "on_epoch_end"):
                 generator.on_epoch_end()
@@ -625,6 +649,21 @@ class Trainer:
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
 
+_COMPILE_STATE = ("_loss_spec", "_loss_weights_spec", "_metrics_spec", "_weighted_metrics_spec",
+                  "_objectives", "_metrics")
+
+
+def _metric_entries(spec: Any) -> list:
+    """Every metric named in a ``metrics`` argument (list, nested lists or dict by output)."""
+    out: list = []
+    for entry in (spec.values() if isinstance(spec, dict) else da.to_list(spec)):
+        if isinstance(entry, (list, tuple, dict)):
+            out.extend(_metric_entries(entry))
+        elif entry is not None:
+            out.append(entry)
+    return out
+
+
 def to_list_or_empty(x: Any) -> list:
     """`x` as a list; ``None`` gives an empty list."""
     return da.to_list(x)
@@ -645,13 +684,15 @@ def _all_layers(model: Any) -> list:
 def _overrides(cb: Any, method: str) -> bool:
     from rkeras.callbacks import Callback
 
+    if method in getattr(cb, "__dict__", {}):
+        return True  # set on the instance (LambdaCallback's functions)
     impl = getattr(type(cb), method, None)
     return impl is not None and impl is not getattr(Callback, method, None)
 
 
 def _needs_batch_calls(cb_list: Any, verbose: int) -> bool:
-    if verbose == 1:
-        return True
+    if verbose:
+        return True  # the progress bar counts samples batch by batch (also for verbose=2)
     methods = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
     return any(_overrides(cb, m) for cb in getattr(cb_list, "callbacks", []) for m in methods
                if type(cb).__name__ not in ("History", "ProgbarLogger"))
@@ -673,16 +714,28 @@ def _steps_of(generator: Any, steps: Optional[int], arg: str) -> int:
                      "pass the number of batches per epoch")
 
 
-def _batches(generator: Any):
+def _batches(generator: Any, shuffle: bool = False) -> Any:
+    """An iterator over the batches of a Sequence (endless passes, each in a random order when
+    `shuffle`) or of a generator. A plain generator is iterated directly (not through
+    ``yield from``, which would close it when this wrapper is dropped after an epoch)."""
     from rkeras.utils.data_utils import Sequence
 
     if isinstance(generator, Sequence):
-        i = 0
-        while True:
-            yield generator[i % len(generator)]
-            i += 1
-    else:
-        yield from generator
+        return _sequence_passes(generator, shuffle)
+    return iter(generator)
+
+
+def _sequence_passes(sequence: Any, shuffle: bool) -> Any:
+    import random
+
+    while True:
+        order = list(range(len(sequence)))
+        if not order:
+            return
+        if shuffle:
+            random.shuffle(order)
+        for i in order:
+            yield sequence[i]
 
 
 def _unpack_batch(batch: Any) -> tuple:

@@ -13,6 +13,15 @@ from typing import Any, Optional
 from rkeras.engine.base_layer import Layer
 from rkeras.engine.input_layer import Input, InputLayer
 from rkeras.engine.input_spec import InputSpec
+from rkeras.layers.advanced_activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from rkeras.layers.convolutional import (
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
 from rkeras.layers.core import (
     Activation,
     ActivityRegularization,
@@ -43,6 +52,51 @@ from rkeras.layers.merge import (
     multiply,
     subtract,
 )
+from rkeras.layers.noise import (
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from rkeras.layers.normalization import BatchNormalization, LayerNormalization
+from rkeras.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from rkeras.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
 
 __all__ = [
     "Layer", "Input", "InputLayer", "InputSpec",
@@ -50,6 +104,19 @@ __all__ = [
     "ActivityRegularization", "Masking",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+    "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "BatchNormalization", "LayerNormalization",
+    "GaussianNoise", "GaussianDropout", "SpatialDropout1D", "SpatialDropout2D",
+    "SpatialDropout3D",
+    "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "ReLU", "Softmax",
     "serialize", "deserialize", "get",
 ]
 
@@ -71,29 +138,51 @@ def serialize(layer: Layer) -> dict:
     >>> serialize(Dropout(0.2, name="drop"))["config"]["rate"]
     0.2
     """
-    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+    from rkeras.utils.generic_utils import get_registered_name
+
+    return {"class_name": get_registered_name(type(layer)), "config": layer.get_config()}
 
 
 def deserialize(config: dict, custom_objects: Optional[dict] = None) -> Layer:
     """The layer described by :func:`serialize`'s output (`custom_objects` maps names of
-    user classes and functions).
+    user classes and functions). Keras 3's format (``module``, ``registered_name``,
+    ``DTypePolicy`` dtypes, ...) is accepted too; user classes are also found in
+    ``custom_object_scope`` and ``register_keras_serializable``'s registry.
 
     >>> from rkeras.layers import Dense, deserialize, serialize
     >>> deserialize(serialize(Dense(4, name="d"))).units
     4
+    >>> deserialize({"module": "keras.layers", "class_name": "Dropout",
+    ...              "config": {"rate": 0.5, "name": "drop", "dtype": "float32"},
+    ...              "registered_name": None}).rate
+    0.5
     """
-    custom_objects = custom_objects or {}
-    class_name = config["class_name"]
-    cls = custom_objects.get(class_name) or _registry().get(class_name)
-    if cls is None:
-        raise ValueError(f"Unknown layer: {class_name}. Please ensure this object is passed to "
-                         "the `custom_objects` argument.")
-    inner = dict(config.get("config", {}))
     from rkeras.engine.base_layer import has_arg
+    from rkeras.saving.compat import normalize_layer_config, split_serialized
+    from rkeras.saving.safe_mode import in_safe_mode
+    from rkeras.utils.generic_utils import CustomObjectScope, get_registered_object
 
+    custom_objects = custom_objects or {}
+    class_name, inner, registered = split_serialized(config)
+    registry = _registry()
+    cls = None
+    for name in (registered, class_name):
+        if isinstance(name, str) and cls is None:
+            cls = get_registered_object(name, custom_objects, registry)
+            if cls is None and ">" in name:
+                cls = get_registered_object(name.split(">")[-1], custom_objects, registry)
+    if cls is None:
+        raise ValueError(f"Unknown layer: '{class_name}'. Please ensure you are using a "
+                         "`keras.utils.custom_object_scope` and that this object is included "
+                         "in the scope (or is passed in `custom_objects`).")
+    inner = normalize_layer_config(inner)
+    kwargs: dict = {}
     if has_arg(cls.from_config, "custom_objects"):
-        return cls.from_config(inner, custom_objects=custom_objects)
-    return cls.from_config(inner)
+        kwargs["custom_objects"] = custom_objects
+    if has_arg(cls.from_config, "safe_mode"):
+        kwargs["safe_mode"] = in_safe_mode()
+    with CustomObjectScope(custom_objects):
+        return cls.from_config(inner, **kwargs)
 
 
 def get(identifier: Any) -> Layer:
