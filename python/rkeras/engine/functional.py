@@ -197,6 +197,8 @@ class Model(Layer, Trainer):
         self.output_names: list = []
         self._last_output_masks: list = []
         self._is_graph_network = False
+        self._model_losses: list = []
+        self._model_metrics: list = []
         if inputs is not None or outputs is not None:
             if inputs is None or outputs is None:
                 raise TypeError("Model: give both `inputs` and `outputs` (functional API)")
@@ -396,7 +398,106 @@ class Model(Layer, Trainer):
             results.append(y)
             result_masks.append(m)
         self._last_output_masks = result_masks
+        if self.__dict__.get("_model_losses") or self.__dict__.get("_model_metrics"):
+            self._replay_added(tensor_map)
         return unpack_singleton(results)
+
+    # ------------------------------------------------------------------ add_loss / add_metric
+
+    def _check_model_tensor(self, value: Any, what: str) -> None:
+        if isinstance(value, SymbolicTensor) and self.inputs and \
+                value.graph is not self.inputs[0].graph:
+            raise ValueError(f'Model "{self.name}": the tensor given to {what} comes from '
+                             "another graph than the model's inputs (was K.clear_session() "
+                             "called in between?)")
+
+    def add_loss(self, losses: Any, inputs: Any = None) -> None:
+        """Adds loss tensor(s) to the model (Keras 2 ``Model.add_loss``).
+
+        A tensor built with backend ops from the model's ``Input`` tensors and layer outputs
+        is recorded and replayed on the trainer's tensors each time the model is traced, so
+        it is computed inside the compiled program (a model may be compiled with no ``loss``
+        at all). A zero-argument callable is called while the model is traced. Called inside
+        a layer's ``call`` (a nested model's), it behaves as :meth:`Layer.add_loss`.
+        """
+        from rkeras.engine.base_layer import _collecting
+
+        if not self._is_graph_network or _collecting():
+            return super().add_loss(losses, inputs)
+        for loss in to_list(losses):
+            if loss is None:
+                continue
+            if not (isinstance(loss, SymbolicTensor) or callable(loss)):
+                super().add_loss(loss, inputs)
+                continue
+            self._check_model_tensor(loss, "add_loss")
+            self._model_losses.append(loss)
+
+    def add_metric(self, value: Any, aggregation: Optional[str] = None,
+                   name: Optional[str] = None) -> None:
+        """Adds a metric tensor built from the model's tensors (Keras 2.3
+        ``Model.add_metric``): replayed in the compiled programs and reported as `name`."""
+        from rkeras.engine.base_layer import _collecting
+
+        if not self._is_graph_network or _collecting() or not isinstance(value, SymbolicTensor):
+            return super().add_metric(value, aggregation=aggregation, name=name)
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"We currently support only `mean` sample-wise metric "
+                             f"aggregation. You provided aggregation=`{aggregation}`")
+        if name is None:
+            raise ValueError("Please provide a name for your metric like "
+                             "`self.add_metric(tf.reduce_sum(inputs), name='mean_activation', "
+                             "aggregation='mean')`")
+        self._check_model_tensor(value, "add_metric")
+        self._model_metrics = [(n, v) for n, v in self._model_metrics if n != name]
+        self._model_metrics.append((str(name), value))
+        programs = self.__dict__.get("_programs")
+        if programs is not None:  # the compiled programs lack the new metric
+            self._programs = type(programs)()
+
+    def _replay_added(self, tensor_map: dict) -> None:
+        """Reports the losses and metrics given to :meth:`add_loss` / :meth:`add_metric`,
+        recomputed from this replay's tensors (only while something collects them)."""
+        from rkeras.backend.tensors import replay
+        from rkeras.engine import trace
+        from rkeras.engine.base_layer import _collecting, _mean_value, _report_loss
+
+        if not _collecting():
+            return
+        memo: dict = {}
+        for loss in self._model_losses:
+            if isinstance(loss, SymbolicTensor):
+                value = replay(loss, tensor_map, memo)
+            else:
+                value = loss()
+                if not isinstance(value, SymbolicTensor) and trace.current() is not None:
+                    raise TypeError(f'Model "{self.name}": a callable given to add_loss must '
+                                    "return a tensor of the traced model; it returned "
+                                    f"{type(value).__name__}")
+            if isinstance(value, SymbolicTensor) and value.ndim > 0:
+                from rkeras.backend import functions as K
+
+                value = K.mean(value)
+            _report_loss(value)
+        if trace.current() is not None:
+            for name, value in self._model_metrics:
+                trace.add_metric(name, _mean_value(replay(value, tensor_map, memo)))
+
+    @property
+    def losses(self) -> list:
+        """Losses given to :meth:`add_loss` (tensors of the model's graph), those layers added
+        while called on ``Input`` tensors, and the weight-regularization penalties (values)."""
+        out = list(self._losses) + list(self.__dict__.get("_model_losses", []))
+        for reg, var in self._weight_regularizers:
+            out.append(reg(var))
+        if not self._is_graph_network:
+            return out
+        for layer in self._flatten_layers():
+            if layer is self:
+                continue
+            out += list(layer._losses) + list(layer.__dict__.get("_model_losses", []))
+            out += [reg(var) for reg, var in layer._weight_regularizers]
+        return out
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output mask(s) of the last call."""
@@ -564,7 +665,10 @@ class Model(Layer, Trainer):
                     for inl, ni, ti in zip(node.inbound_layers, node.node_indices,
                                            node.tensor_indices)
                 ])
-            layer_configs.append({"name": layer.name, "class_name": type(layer).__name__,
+            from rkeras.utils.generic_utils import get_registered_name
+
+            layer_configs.append({"name": layer.name,
+                                  "class_name": get_registered_name(type(layer)),
                                   "config": layer.get_config(), "inbound_nodes": inbound})
 
         def coords(coordinates: list) -> list:
@@ -575,42 +679,47 @@ class Model(Layer, Trainer):
                               "input_layers": coords(self._input_coordinates),
                               "output_layers": coords(self._output_coordinates)})
 
+    # ------------------------------------------------------------------ saving
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's architecture as Keras 2 JSON (``model_from_json`` rebuilds it)."""
+        from rkeras.saving.model_config import to_json
+
+        return to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs: Any) -> str:
+        """Removed in Keras 2.6 (YAML could run arbitrary code); use :meth:`to_json`."""
+        raise RuntimeError("Method `model.to_yaml()` has been removed due to security risk of "
+                           "arbitrary code execution. Please use `model.to_json()` instead.")
+
+    def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True,
+             save_format: Optional[str] = None, **kwargs: Any) -> None:
+        """Saves the model: ``.keras`` (Keras 3 archive) or ``.h5`` (Keras 2 layout).
+        Writes atomically (a temporary file then ``os.replace``)."""
+        from rkeras.saving.api import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   save_format=save_format, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the weights: ``.weights.h5`` (Keras 3 layout) or ``.h5`` (Keras 2)."""
+        from rkeras.saving.api import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False,
+                     **kwargs: Any) -> None:
+        """Loads weights saved by :meth:`save_weights` (or a ``.keras`` file's weights)."""
+        from rkeras.saving.api import load_weights
+
+        if not self.built:
+            self._raise_unbuilt()
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, **kwargs)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> "Model":
-        """Rebuilds a functional model from :meth:`get_config`'s output."""
-        from rkeras.layers import deserialize
+        """Rebuilds a functional model from :meth:`get_config`'s output (Keras 2's or Keras
+        3's ``inbound_nodes`` format)."""
+        from rkeras.saving.functional_config import rebuild_functional
 
-        created: dict = {}
-        pending: list = []
-        for layer_data in config["layers"]:
-            layer = deserialize({"class_name": layer_data["class_name"],
-                                 "config": layer_data["config"]}, custom_objects=custom_objects)
-            created[layer_data["name"]] = layer
-            for node_data in layer_data.get("inbound_nodes", []):
-                pending.append((layer, node_data))
-
-        def tensor(name: str, node_index: int, tensor_index: int) -> Any:
-            layer = created[name]
-            if node_index >= len(layer._inbound_nodes):
-                return None
-            return layer._inbound_nodes[node_index].output_tensors[tensor_index]
-
-        while pending:
-            progress = False
-            remaining = []
-            for layer, node_data in pending:
-                args = [tensor(d[0], d[1], d[2]) for d in node_data]
-                if any(a is None for a in args):
-                    remaining.append((layer, node_data))
-                    continue
-                kwargs = node_data[0][3] if len(node_data[0]) > 3 else {}
-                layer(unpack_singleton(args), **kwargs)
-                progress = True
-            if not progress:
-                raise ValueError("Model.from_config: the layer graph cannot be rebuilt (some "
-                                 "inbound nodes are never created)")
-            pending = remaining
-        inputs = [tensor(*c) for c in config["input_layers"]]
-        outputs = [tensor(*c) for c in config["output_layers"]]
-        return cls(inputs=unpack_singleton(inputs), outputs=unpack_singleton(outputs),
-                   name=config.get("name"))
+        return rebuild_functional(config, custom_objects=custom_objects, cls=cls)

@@ -202,7 +202,10 @@ class Sequential(Model):
         layers = [serialize(layer) for layer in self._seq_layers]
         if self._explicit_input is not None:
             layers.insert(0, serialize(self._explicit_input))
-        return {"name": self.name, "layers": layers}
+        config: dict = {"name": self.name, "layers": layers}
+        if self._build_input_shape is not None:
+            config["build_input_shape"] = tuple(self._build_input_shape)
+        return config
 
     @classmethod
     def from_config(cls, config: Any, custom_objects: Optional[dict] = None) -> "Sequential":
@@ -217,4 +220,9 @@ class Sequential(Model):
         model = cls(name=name)
         for conf in layer_configs:
             model.add(deserialize(conf, custom_objects=custom_objects))
+        build_shape = config.get("build_input_shape") if isinstance(config, dict) else None
+        if not model.built and build_shape is not None and model._seq_layers:
+            model.build(tuple(build_shape))
+        if isinstance(config, dict) and config.get("trainable") is False:
+            model.trainable = False
         return model

@@ -299,6 +299,10 @@ class Trainer:
                 opt.rust_config(), opt.learning_rate.handle, opt.iterations.handle, post,
             )
             self._programs.train[key] = prog
+            # Optimizer state loaded from a file goes into the slots the trainer just made.
+            from rkeras.saving.optimizer_state import restore_pending_slots
+
+            restore_pending_slots(self, prog)
         return prog
 
     def _eval_program(self, target_shapes: list) -> Any:

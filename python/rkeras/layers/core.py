@@ -476,15 +476,36 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: Optional[dict] = None,
-                    safe_mode: Optional[bool] = True) -> "Lambda":
+                    safe_mode: Optional[bool] = None) -> "Lambda":
         """Rebuilds a Lambda: its function comes from `custom_objects`, or (with
-        ``safe_mode=False``) from the module that defined it; a ``lambda`` cannot be restored."""
+        ``safe_mode=False``) from the module that defined it, or from the code Keras stores
+        for a ``lambda`` (Keras 3 ``__lambda__`` dicts, Keras 2 code tuples). `safe_mode`
+        ``None`` means the enclosing ``load_model(safe_mode=...)`` (safe by default)."""
+        from rkeras.saving.lambda_code import LAMBDA_UNSAFE_MESSAGE, func_load
+        from rkeras.saving.safe_mode import in_safe_mode
+        from rkeras.utils.generic_utils import get_registered_object
+
         config = dict(config)
         custom_objects = custom_objects or {}
+        safe_mode = in_safe_mode() if safe_mode is None else bool(safe_mode)
 
-        def resolve(name: Any, module: Any, what: str) -> Any:
-            if name in custom_objects:
-                return custom_objects[name]
+        def resolve(name: Any, module: Any, what: str, kind: Any = None) -> Any:
+            if isinstance(name, dict) and name.get("class_name") == "__lambda__":
+                if safe_mode:
+                    raise ValueError(LAMBDA_UNSAFE_MESSAGE)
+                inner = name.get("config") or {}
+                return func_load(inner.get("code"), inner.get("defaults"), inner.get("closure"))
+            if isinstance(name, (list, tuple)) and kind == "lambda":
+                if safe_mode:
+                    raise ValueError(LAMBDA_UNSAFE_MESSAGE)
+                return func_load(name)
+            if isinstance(name, dict):  # Keras 3: {"class_name": "function", "config": name}
+                module = name.get("module", module)
+                name = name.get("registered_name") or name.get("config")
+            found = get_registered_object(name, custom_objects) if isinstance(name, str) \
+                else None
+            if found is not None:
+                return found
             if name == "<lambda>" or module is None:
                 raise ValueError(
                     f"Lambda layer {config.get('name')!r}: its {what} is a Python lambda, "
@@ -500,14 +521,20 @@ class Lambda(Layer):
                 )
             return getattr(importlib.import_module(module), name)
 
-        function = resolve(config.pop("function"), config.pop("module", None), "function")
-        config.pop("function_type", None)
+        function = resolve(config.pop("function"), config.pop("module", None), "function",
+                           config.pop("function_type", None))
         config.pop("needs_safe_mode_false", None)
         shape_type = config.pop("output_shape_type", "raw")
         shape_module = config.pop("output_shape_module", None)
         shape = config.pop("output_shape", None)
-        if shape_type == "function" and shape is not None:
-            shape = resolve(shape, shape_module, "output_shape function")
+        if isinstance(shape, dict) or (shape_type in ("function", "lambda") and
+                                       shape is not None):
+            shape = resolve(shape, shape_module, "output_shape function", shape_type)
+        if isinstance(config.get("mask"), dict):
+            config["mask"] = resolve(config["mask"], None, "mask function")
+        if isinstance(config.get("arguments"), dict) and \
+                config["arguments"].get("class_name") == "__dict__":
+            config["arguments"] = config["arguments"].get("config") or {}
         return cls(function, output_shape=shape, **config)
 
 

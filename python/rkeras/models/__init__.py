@@ -9,5 +9,8 @@
 from rkeras.engine.functional import Model
 from rkeras.engine.input_layer import Input
 from rkeras.engine.sequential import Sequential
+from rkeras.saving.api import load_model, save_model
+from rkeras.saving.model_config import model_from_config, model_from_json
 
-__all__ = ["Model", "Sequential", "Input"]
+__all__ = ["Model", "Sequential", "Input", "load_model", "save_model", "model_from_config",
+           "model_from_json"]
