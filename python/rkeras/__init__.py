@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = frozenset({
     "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "wrappers",
 })
 
 

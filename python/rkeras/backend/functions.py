@@ -12,6 +12,7 @@ from rkeras import _rkeras
 from rkeras.backend import config
 from rkeras.backend.tensors import (
     FuncGraph,
+    SymbolicDim,
     SymbolicTensor,
     Variable,
     apply,
@@ -116,6 +117,59 @@ def int_shape(x: Any) -> tuple:
     if isinstance(x, (SymbolicTensor, Variable)):
         return tuple(x.shape)
     return tuple(np.shape(x))
+
+
+class SymbolicShape(tuple):
+    """``K.shape`` of a symbolic tensor: a tuple of ints and, where a dimension is only known
+    at run time, :class:`SymbolicDim` entries (random ops and ``K.reshape`` accept it)."""
+
+    reference: Any = None
+
+
+def shape(x: Any) -> Any:
+    """The shape of `x` as a tensor: an int32 array for arrays and variables; for a symbolic
+    tensor, a tuple whose unknown entries (the batch size) are :class:`SymbolicDim` objects,
+    usable in ``K.random_normal(shape=...)``, ``K.reshape`` and as scalar tensors.
+
+    >>> from rkeras import backend as K
+    >>> x = K.placeholder(shape=(None, 3), name="x")
+    >>> K.shape(x)
+    (<dim 0 of tensor x>, 3)
+    >>> K.shape(K.zeros((2, 5))).tolist()
+    [2, 5]
+    """
+    if isinstance(x, SymbolicTensor):
+        out = SymbolicShape(SymbolicDim(x, i) if d is None else int(d)
+                            for i, d in enumerate(x.shape))
+        out.reference = x
+        return out
+    return np.asarray(int_shape(x), dtype="int32")
+
+
+def _shape_reference(shape_: Any) -> Any:
+    """A tensor shaped `shape_` (entries ints or :class:`SymbolicDim`) for the ``like``-input
+    form of the random ops, or ``None`` when every entry is an int."""
+    entries = list(shape_)
+    symbolic = [i for i, d in enumerate(entries) if isinstance(d, (SymbolicDim, SymbolicTensor))]
+    if not symbolic:
+        return None
+    ref = getattr(shape_, "reference", None)
+    if ref is not None and builtins.all(
+        not isinstance(d, SymbolicDim) or (d.reference is ref and d.axis == i)
+        for i, d in enumerate(entries)
+    ) and len(entries) == len(ref.shape):
+        return ref
+    rank = len(entries)
+    out: Any = np.zeros([1 if i in symbolic else int(d) for i, d in enumerate(entries)],
+                        dtype=np.float32)
+    for i in symbolic:
+        d = entries[i]
+        if isinstance(d, SymbolicTensor):
+            raise TypeError("a shape entry must be an int or an entry of K.shape(x), got a "
+                            f"tensor {d!r}")
+        v = d.vector()
+        out = apply("add", [out, reshape(v, [1] * i + [-1] + [1] * (rank - i - 1))])
+    return out
 
 
 def ndim(x: Any) -> int:
@@ -424,8 +478,25 @@ def transpose(x: Any) -> Any:
 
 
 def reshape(x: Any, shape: Sequence[Optional[int]]) -> Any:
-    """Reshapes; ``-1`` is inferred. ``None`` copies the input's dimension at that position."""
-    return apply("reshape", [x], shape=[0 if d is None else int(d) for d in shape])
+    """Reshapes; ``-1`` is inferred. ``None`` copies the input's dimension at that position;
+    so does an entry of ``K.shape(...)`` known only at run time (the batch size) there."""
+    entries = list(shape)
+    dims = []
+    n_symbolic = builtins.sum(1 for d in entries if isinstance(d, SymbolicDim))
+    for i, d in enumerate(entries):
+        if d is None:
+            dims.append(0)
+        elif isinstance(d, SymbolicDim):
+            if d.axis == i and (d.reference is x or i == 0):
+                dims.append(0)
+            elif n_symbolic == 1 and -1 not in entries:
+                dims.append(-1)
+            else:
+                raise ValueError(f"reshape: cannot use {d!r} at position {i} of the target "
+                                 f"shape {tuple(entries)}")
+        else:
+            dims.append(int(d))
+    return apply("reshape", [x], shape=dims)
 
 
 def permute_dimensions(x: Any, pattern: Sequence[int]) -> Any:
@@ -517,7 +588,17 @@ def slice(x: Any, start: Sequence[int], size: Sequence[int]) -> Any:  # noqa: A0
 # ----------------------------------------------------------------------------- randomness
 
 
-def _random(name: str, shape: Sequence[int], **attrs: Any) -> np.ndarray:
+def _random(name: str, shape: Sequence[int], **attrs: Any) -> Any:
+    """A random tensor of `shape`: drawn now for int shapes, or recorded in the graph (drawn
+    afresh on every run) when the shape has run-time entries (``K.shape`` of a symbolic
+    tensor)."""
+    if isinstance(shape, SymbolicTensor):
+        raise TypeError(f"{name}: `shape` must be a tuple of ints or K.shape(x), got a tensor")
+    if isinstance(shape, SymbolicDim):
+        shape = (shape,)
+    ref = _shape_reference(shape)
+    if ref is not None:
+        return apply(name, [ref], **attrs)
     return _rkeras.eager(name, [], dict(attrs, shape=[int(d) for d in shape]))
 
 
@@ -548,6 +629,63 @@ def random_binomial(shape: Sequence[int], p: float = 0.0, dtype: Optional[str] =
 def set_random_seed(seed: int) -> None:
     """Seeds the one generator (also ``keras.utils.set_random_seed``)."""
     _rkeras.set_seed(int(seed))
+
+
+# ----------------------------------------------------------------------------- phases
+
+_learning_phase_override: Optional[int] = None
+
+
+def learning_phase() -> int:
+    """1 while the training program is being traced, else 0 (or the value given to
+    :func:`set_learning_phase`). Layers are traced once per program, so the phase is a
+    Python int at tracing time.
+
+    >>> from rkeras import backend as K
+    >>> K.learning_phase()
+    0
+    """
+    if _learning_phase_override is not None:
+        return _learning_phase_override
+    from rkeras.engine import trace
+
+    return trace.learning_phase()
+
+
+def set_learning_phase(value: int) -> None:
+    """Fixes the learning phase (0 = test, 1 = train) for everything traced afterwards."""
+    global _learning_phase_override
+    if value not in (0, 1):
+        raise ValueError("Expected learning phase to be 0 or 1.")
+    _learning_phase_override = int(value)
+
+
+def clear_learning_phase() -> None:
+    """Undoes :func:`set_learning_phase` (the trace decides again)."""
+    global _learning_phase_override
+    _learning_phase_override = None
+
+
+def in_train_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the training phase, `alt` otherwise (either may be a callable). With
+    ``training=None`` the phase of the program being traced decides (eagerly: `alt`).
+
+    >>> from rkeras import backend as K
+    >>> K.in_train_phase(1.0, 2.0), K.in_train_phase(1.0, 2.0, training=True)
+    (2.0, 1.0)
+    """
+    if training is None:
+        training = learning_phase()
+    if isinstance(training, SymbolicTensor):
+        raise TypeError("in_train_phase: `training` must be a Python bool or 0/1 here (the "
+                        "phase is fixed when a model is traced)")
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the test phase, `alt` in the training phase."""
+    return in_train_phase(alt, x, training=training)
 
 
 # ----------------------------------------------------------------------------- graphs

@@ -105,6 +105,8 @@ def _as_dtype(arr: np.ndarray, dtype: str) -> np.ndarray:
 
 def apply(name: str, inputs: Sequence[Any], **attrs: Any) -> Any:
     """Runs op `name` eagerly, or records it when an input is symbolic."""
+    if any(isinstance(x, SymbolicDim) for x in inputs):
+        inputs = [x.tensor() if isinstance(x, SymbolicDim) else x for x in inputs]
     dtype = result_dtype(name, inputs, attrs)
     graph = None
     for x in inputs:
@@ -117,11 +119,53 @@ def apply(name: str, inputs: Sequence[Any], **attrs: Any) -> Any:
                     f"{x.graph.name!r}); tensors of one model or function cannot be mixed "
                     "with another's"
                 )
+    if graph is None and any(isinstance(x, Variable) for x in inputs):
+        # While a model is lowered, ops on variables alone (a penalty on a layer's kernel
+        # added in ``call``) belong to the program being traced, so gradients reach them.
+        from rkeras.engine import trace
+
+        active = trace.current()
+        if active is not None and isinstance(active.graph, FuncGraph):
+            graph = active.graph
     if graph is None:
         arrays = [to_array(x, name) for x in inputs]
         return _as_dtype(_rkeras.eager(name, arrays, attrs), dtype)
     nodes = [node_of(graph, x) for x in inputs]
-    return SymbolicTensor(graph, graph.raw.op(name, nodes, attrs), dtype)
+    out = SymbolicTensor(graph, graph.raw.op(name, nodes, attrs), dtype)
+    # How the tensor was made, so that an expression built on a model's ``Input`` tensors (a
+    # loss given to ``Model.add_loss``) can be replayed in the trainer's graph.
+    out._op = (name, tuple(inputs), attrs)
+    return out
+
+
+def replay(x: Any, tensor_map: dict, memo: Optional[dict] = None) -> Any:
+    """Rebuilds the expression `x` on other tensors: ``tensor_map`` maps ``id`` of the
+    tensors it starts from to their replacements (or ``(replacement, mask)`` pairs); the ops in
+    between are recorded again (in the replacements' graph, or run eagerly on arrays)."""
+    memo = {} if memo is None else memo
+    if isinstance(x, (list, tuple)):
+        return type(x)(replay(v, tensor_map, memo) for v in x)
+    if isinstance(x, SymbolicDim):
+        return SymbolicDim(replay(x.reference, tensor_map, memo), x.axis)
+    if not isinstance(x, SymbolicTensor):
+        return x
+    key = id(x)
+    if key in tensor_map:
+        found = tensor_map[key]
+        return found[0] if isinstance(found, tuple) else found
+    if key in memo:
+        return memo[key]
+    op = getattr(x, "_op", None)
+    if op is None:
+        raise ValueError(
+            f"The tensor {x!r} cannot be computed from the model's inputs: an expression "
+            "given to the model (add_loss / add_metric) must be built from the model's Input "
+            "tensors and layer outputs with backend (K) ops"
+        )
+    name, inputs, attrs = op
+    y = apply(name, [replay(i, tensor_map, memo) for i in inputs], **attrs)
+    memo[key] = y
+    return y
 
 
 def node_of(graph: FuncGraph, x: Any) -> int:
@@ -299,6 +343,46 @@ class Variable(TensorOperators):
 
     def __repr__(self) -> str:
         return f"<Variable '{self.name}' shape={self._shape} dtype={self.dtype}>"
+
+
+class SymbolicDim(TensorOperators):
+    """One entry of ``K.shape(x)`` that is only known at run time (the batch size): axis
+    `axis` of `reference`. Random ops and ``K.reshape`` take it in a ``shape``; elsewhere it
+    acts as a scalar tensor holding the dimension.
+
+    >>> from rkeras import backend as K
+    >>> x = K.placeholder(shape=(None, 3), name="x")
+    >>> K.shape(x)
+    (<dim 0 of tensor x>, 3)
+    """
+
+    __hash__ = object.__hash__
+
+    def __init__(self, reference: Any, axis: int) -> None:
+        self.reference = reference
+        self.axis = int(axis)
+        self.name = getattr(reference, "name", "tensor")
+
+    def vector(self) -> Any:
+        """A rank-1 tensor of zeros whose length is this dimension (no gradient flows)."""
+        ref = apply("stop_gradient", [self.reference])
+        rank = len(ref.shape)
+        others = [a for a in range(rank) if a != self.axis]
+        z = apply("zeros_like", [ref])
+        if others:
+            z = apply("sum", [z], axis=others, keepdims=False)
+        return z
+
+    def tensor(self) -> Any:
+        """The dimension as a scalar tensor."""
+        return apply("sum", [apply("ones_like", [self.vector()])], axis=[], keepdims=False)
+
+    def __repr__(self) -> str:
+        return f"<dim {self.axis} of tensor {self.name}>"
+
+    def __index__(self) -> int:
+        raise TypeError(f"{self!r} is only known when the graph runs; it cannot be used as a "
+                        "Python int (use it in K ops, a random op's or K.reshape's shape)")
 
 
 def is_symbolic(x: Any) -> bool:

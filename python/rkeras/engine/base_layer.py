@@ -257,6 +257,15 @@ def _report_loss(loss: Any) -> bool:
     return reported
 
 
+def _mean_value(value: Any) -> Any:
+    """A scalar metric value: the mean of `value` when it has axes."""
+    if isinstance(value, SymbolicTensor) and value.ndim > 0:
+        from rkeras.backend import functions as K
+
+        return K.mean(value)
+    return value
+
+
 # ----------------------------------------------------------------------------- Layer
 
 _ALLOWED_KWARGS = frozenset({"input_dtype", "autocast"})
@@ -499,6 +508,23 @@ class Layer:
             if not _report_loss(loss):
                 self._losses.append(loss)
 
+    def add_metric(self, value: Any, aggregation: Optional[str] = None,
+                   name: Optional[str] = None) -> None:
+        """Reports a metric tensor computed in ``call`` under `name` (averaged over the
+        samples of each batch, then over the epoch, like a compiled metric; Keras 2.3's
+        ``add_metric(value, aggregation='mean', name=...)``)."""
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"We currently support only `mean` sample-wise metric "
+                             f"aggregation. You provided aggregation=`{aggregation}`")
+        if name is None:
+            raise ValueError("Please provide a name for your metric like "
+                             "`self.add_metric(tf.reduce_sum(inputs), name='mean_activation', "
+                             "aggregation='mean')`")
+        from rkeras.engine import trace
+
+        if trace.current() is not None:
+            trace.add_metric(str(name), _mean_value(value))
+
     def add_update(self, updates: Any, inputs: Any = None) -> None:
         """Schedules state updates (``K.update(variable, value)`` or ``(variable, value)``)
         to run after each training step of the program being traced; ignored otherwise (e.g.
@@ -518,8 +544,12 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Losses added outside a training trace (eager values or callables)."""
+        """Losses added outside a training trace (the tensors ``add_loss`` got while the layer
+        was called on ``Input`` tensors, eager values), then the current penalties of the
+        weight regularizers (values), sublayers' included."""
         out = list(self._losses)
+        for reg, var in self._weight_regularizers:
+            out.append(reg(var))
         for sub in self._sublayers:
             out += sub.losses
         return out

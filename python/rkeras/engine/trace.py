@@ -15,6 +15,8 @@ class Trace:
         self.training = training
         self.losses: list = []
         self.updates: list = []
+        # (name, tensor) pairs from ``add_metric``: reported as means, like compiled metrics.
+        self.metrics: list = []
 
 
 _stack: list = []
@@ -41,6 +43,14 @@ def add_loss(value: Any) -> None:
     t = current()
     if t is not None:
         t.losses.append(value)
+
+
+def add_metric(name: str, value: Any) -> None:
+    """Adds a named metric tensor to the active trace (ignored outside lowering); a second
+    value under the same name in one trace replaces nothing: the first one is kept."""
+    t = current()
+    if t is not None and not any(n == name for n, _ in t.metrics):
+        t.metrics.append((name, value))
 
 
 def add_update(variable: Any, value: Any) -> None:

@@ -203,6 +203,7 @@ class Trainer:
         if len(self._objectives) > 1:
             names += [f"{o.output_name}_loss" for o in self._objectives if o is not None]
         names += [m.key for m in self._metrics]
+        names += [n for n in self.__dict__.get("_added_metric_names", []) if n not in names]
         return names
 
     # ------------------------------------------------------------------ lowering
@@ -226,7 +227,8 @@ class Trainer:
                 sws.append(sw)
                 if obj is None:
                     continue
-                per_sample = self._per_sample(obj.fn(y, out), obj.name, "loss")
+                per_sample = self._per_sample(_call_user_fn(obj.fn, obj.name, "loss", y, out),
+                                              obj.name, "loss")
                 value = K.mean(per_sample * sw)
                 per_output.append(value)
                 weighted = value * obj.weight if obj.weight != 1.0 else value
@@ -237,10 +239,16 @@ class Trainer:
                 raise ValueError("The model has no loss to optimize: pass `loss` to compile() "
                                  "or add losses with `add_loss`.")
             metric_values = [
-                K.mean(self._per_sample(m.fn(ys[m.output_index], outs[m.output_index]),
+                K.mean(self._per_sample(_call_user_fn(m.fn, m.key, "metric",
+                                                      ys[m.output_index], outs[m.output_index]),
                                         m.key, "metric"))
                 for m in self._metrics
             ]
+            # Metrics from add_metric (layers' calls, Model.add_metric), after the compiled ones.
+            known = {m.key for m in self._metrics}
+            added = [(n, v) for n, v in tr.metrics if n not in known]
+            self._added_metric_names = [n for n, _ in added]
+            metric_values += [v if v.ndim == 0 else K.mean(v) for _, v in added]
         scalars = [total] + (per_output if len(self._objectives) > 1 else []) + metric_values
         feeds = xs + ys + sws
         updates = [(v.handle, node_of(graph, value)) for v, value in tr.updates]
@@ -357,6 +365,14 @@ class Trainer:
         if self._objectives is None:
             self._resolve_objectives()
         inputs = self._inputs(x)
+        if y is None and self._objectives and all(o is None for o in self._objectives):
+            # No compiled loss (the objective comes from add_loss): no targets are needed;
+            # the target placeholders of the program are fed placeholder zeros.
+            n = len(inputs[0]) if inputs else 0
+            targets = [np.zeros((n, 1), np.float32) for _ in self._objectives]
+            weights = da.sample_weights(sample_weight, None, targets, self.output_names)
+            da.check_lengths(inputs, targets, weights)
+            return inputs, targets, weights
         if y is None:
             raise ValueError("Target data is missing: fit/evaluate need `y` (the model's "
                              "outputs are compared with it)")
@@ -655,6 +671,20 @@ class Trainer:
 
 _COMPILE_STATE = ("_loss_spec", "_loss_weights_spec", "_metrics_spec", "_weighted_metrics_spec",
                   "_objectives", "_metrics")
+
+
+def _call_user_fn(fn: Callable, name: str, kind: str, y_true: Any, y_pred: Any) -> Any:
+    """``fn(y_true, y_pred)`` while tracing; an error it raises names the loss or metric."""
+    try:
+        return fn(y_true, y_pred)
+    except Exception as err:
+        message = (f"Error in the {kind} function {name!r} (called on y_true of shape "
+                   f"{tuple(y_true.shape)} and y_pred of shape {tuple(y_pred.shape)}): {err}")
+        try:
+            wrapped = type(err)(message)
+        except Exception:  # noqa: BLE001 - an exception type with another constructor
+            wrapped = RuntimeError(message)
+        raise wrapped from err
 
 
 def _metric_entries(spec: Any) -> list:

@@ -1,5 +1,6 @@
 """Keras utilities: ``to_categorical``, ``normalize``, ``Sequence``, ``set_random_seed``,
-``Progbar`` and the serialization registry (``custom_object_scope``, ...)."""
+``Progbar``, ``plot_model`` / ``model_to_dot`` and the serialization registry
+(``custom_object_scope``, ...)."""
 
 from rkeras.utils import generic_utils, np_utils
 from rkeras.utils.data_utils import Sequence
@@ -16,6 +17,7 @@ from rkeras.utils.generic_utils import (
 from rkeras.utils.np_utils import normalize, to_categorical
 from rkeras.utils.progbar import Progbar
 from rkeras.utils.random import set_random_seed
+from rkeras.utils.vis_utils import model_to_dot, plot_model
 
 __all__ = [
     "CustomObjectScope",
@@ -27,8 +29,10 @@ __all__ = [
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
+    "model_to_dot",
     "normalize",
     "np_utils",
+    "plot_model",
     "register_keras_serializable",
     "serialize_keras_object",
     "set_random_seed",

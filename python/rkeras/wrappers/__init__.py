@@ -1,0 +1,1 @@
+"""Wrappers for other libraries: ``rkeras.wrappers.scikit_learn`` (Keras 2)."""
