@@ -76,9 +76,11 @@ impl Geom {
         Some(idx)
     }
 
-    /// Calls `f(row, col, source)` for every output position and window offset of one sample.
+    /// Calls `f(row, first_col, first_source, len)` for runs of window offsets along the last
+    /// spatial axis that are all inside (`Some`, consecutive sources when the dilation is 1) or
+    /// all outside (`None`) the input, so callers can copy whole runs.
     #[inline]
-    fn for_each(&self, mut f: impl FnMut(usize, usize, Option<usize>)) {
+    fn for_each_run(&self, mut f: impl FnMut(usize, usize, Option<usize>, usize)) {
         let mut row = 0;
         for o0 in 0..self.o[0] {
             for o1 in 0..self.o[1] {
@@ -86,10 +88,19 @@ impl Geom {
                     let mut col = 0;
                     for k0 in 0..self.k[0] {
                         for k1 in 0..self.k[1] {
-                            for k2 in 0..self.k[2] {
-                                f(row, col, self.source([o0, o1, o2], [k0, k1, k2]));
-                                col += 1;
+                            let base = self.source([o0, o1, o2], [k0, k1, 0]);
+                            let start = (o2 * self.stride[2]) as isize - self.pad[2] as isize;
+                            if self.dil[2] == 1 && base.is_some() && {
+                                let end = start + self.k[2] as isize;
+                                end <= self.s[2] as isize
+                            } {
+                                f(row, col, base, self.k[2]);
+                            } else {
+                                for k2 in 0..self.k[2] {
+                                    f(row, col + k2, self.source([o0, o1, o2], [k0, k1, k2]), 1);
+                                }
                             }
+                            col += self.k[2];
                         }
                     }
                     row += 1;
@@ -106,10 +117,11 @@ fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
     let per_in = g.in_positions() * g.cin;
     let fill = |(n, chunk): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        g.for_each(|r, c, src| {
+        g.for_each_run(|r, c, src, len| {
             if let Some(s) = src {
                 let dst = r * cols + c * g.cin;
-                chunk[dst..dst + g.cin].copy_from_slice(&xs[s * g.cin..(s + 1) * g.cin]);
+                let n = len * g.cin;
+                chunk[dst..dst + n].copy_from_slice(&xs[s * g.cin..s * g.cin + n]);
             }
         });
     };
@@ -179,10 +191,11 @@ pub fn conv_grad_input(
     out.fill(0.0);
     let scatter = |(n, dx): (usize, &mut [f32])| {
         let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
-        g.for_each(|r, c, src| {
+        g.for_each_run(|r, c, src, len| {
             if let Some(s) = src {
-                let from = &dc[r * kc + c * g.cin..r * kc + (c + 1) * g.cin];
-                for (d, &v) in dx[s * g.cin..(s + 1) * g.cin].iter_mut().zip(from) {
+                let n = len * g.cin;
+                let from = &dc[r * kc + c * g.cin..r * kc + c * g.cin + n];
+                for (d, &v) in dx[s * g.cin..s * g.cin + n].iter_mut().zip(from) {
                     *d += v;
                 }
             }
@@ -245,15 +258,17 @@ pub fn pool(
         };
         o.fill(init);
         let mut counts = vec![0u32; g.out_positions()];
-        g.for_each(|r, _, src| {
-            if let Some(s) = src {
-                let (orow, xrow) = (&mut o[r * c..(r + 1) * c], &xs[s * c..(s + 1) * c]);
+        g.for_each_run(|r, _, src, len| {
+            let Some(s) = src else { return };
+            let orow = &mut o[r * c..(r + 1) * c];
+            for j in 0..len {
+                let xrow = &xs[(s + j) * c..(s + j + 1) * c];
                 match kind {
                     PoolKind::Max => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a = a.max(v)),
                     PoolKind::Avg => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a += v),
                 }
-                counts[r] += 1;
             }
+            counts[r] += len as u32;
         });
         if kind == PoolKind::Avg {
             for (r, &cnt) in counts.iter().enumerate() {
@@ -290,37 +305,54 @@ pub fn pool_grad(
         let dys = &dy[n * per_out..(n + 1) * per_out];
         match kind {
             PoolKind::Max => {
-                let mut best = vec![f32::NEG_INFINITY; per_out];
-                let mut arg = vec![usize::MAX; per_out];
-                g.for_each(|r, _, src| {
-                    if let Some(s) = src {
-                        for ch in 0..c {
-                            let v = xs[s * c + ch];
-                            if v > best[r * c + ch] || arg[r * c + ch] == usize::MAX {
-                                best[r * c + ch] = v;
-                                arg[r * c + ch] = s * c + ch;
+                // Per output row: the best value and its input position, channel by channel.
+                let mut best = vec![f32::NEG_INFINITY; c];
+                let mut arg = vec![usize::MAX; c];
+                let mut current = usize::MAX;
+                let flush = |r: usize, best: &mut [f32], arg: &mut [usize], dx: &mut [f32]| {
+                    if r == usize::MAX {
+                        return;
+                    }
+                    for ch in 0..c {
+                        if arg[ch] != usize::MAX {
+                            dx[arg[ch] * c + ch] += dys[r * c + ch];
+                        }
+                    }
+                    best.fill(f32::NEG_INFINITY);
+                    arg.fill(usize::MAX);
+                };
+                g.for_each_run(|r, _, src, len| {
+                    if r != current {
+                        flush(current, &mut best, &mut arg, dx);
+                        current = r;
+                    }
+                    let Some(s) = src else { return };
+                    for j in 0..len {
+                        let xrow = &xs[(s + j) * c..(s + j + 1) * c];
+                        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(xrow) {
+                            if v > *b || *a == usize::MAX {
+                                *b = v;
+                                *a = s + j;
                             }
                         }
                     }
                 });
-                for (i, &a) in arg.iter().enumerate() {
-                    if a != usize::MAX {
-                        dx[a] += dys[i];
-                    }
-                }
+                flush(current, &mut best, &mut arg, dx);
             }
             PoolKind::Avg => {
                 let mut counts = vec![0u32; g.out_positions()];
-                g.for_each(|r, _, src| {
+                g.for_each_run(|r, _, src, len| {
                     if src.is_some() {
-                        counts[r] += 1;
+                        counts[r] += len as u32;
                     }
                 });
-                g.for_each(|r, _, src| {
-                    if let Some(s) = src {
-                        let inv = 1.0 / counts[r].max(1) as f32;
-                        for ch in 0..c {
-                            dx[s * c + ch] += dys[r * c + ch] * inv;
+                g.for_each_run(|r, _, src, len| {
+                    let Some(s) = src else { return };
+                    let inv = 1.0 / counts[r].max(1) as f32;
+                    let drow = &dys[r * c..(r + 1) * c];
+                    for j in 0..len {
+                        for (d, &v) in dx[(s + j) * c..(s + j + 1) * c].iter_mut().zip(drow) {
+                            *d += v * inv;
                         }
                     }
                 });
