@@ -110,6 +110,21 @@ impl Geom {
     }
 }
 
+/// Runs `f(sample, chunk)` over `out` cut into per-sample chunks, on the rayon pool when
+/// `parallel`.
+fn per_sample(
+    out: &mut [f32],
+    chunk: usize,
+    parallel: bool,
+    f: impl Fn((usize, &mut [f32])) + Sync + Send,
+) {
+    if parallel {
+        out.par_chunks_mut(chunk).enumerate().for_each(f);
+    } else {
+        out.chunks_mut(chunk).enumerate().for_each(f);
+    }
+}
+
 /// im2col: one row per output position, `window * cin` columns.
 fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
     let (rows, cols) = (g.out_positions(), g.window() * g.cin);
@@ -125,11 +140,8 @@ fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
             }
         });
     };
-    if out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1 {
-        out.par_chunks_mut(rows * cols).enumerate().for_each(fill);
-    } else {
-        out.chunks_mut(rows * cols).enumerate().for_each(fill);
-    }
+    let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
+    per_sample(&mut out, rows * cols, parallel, fill);
     out
 }
 
@@ -201,11 +213,12 @@ pub fn conv_grad_input(
             }
         });
     };
-    if out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1 {
-        out.par_chunks_mut(per_in).enumerate().for_each(scatter);
-    } else {
-        out.chunks_mut(per_in).enumerate().for_each(scatter);
-    }
+    per_sample(
+        out,
+        per_in,
+        out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1,
+        scatter,
+    );
     Ok(())
 }
 
@@ -277,11 +290,12 @@ pub fn pool(
             }
         }
     };
-    if out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1 {
-        out.par_chunks_mut(per_out).enumerate().for_each(run);
-    } else {
-        out.chunks_mut(per_out).enumerate().for_each(run);
-    }
+    per_sample(
+        out,
+        per_out,
+        out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1,
+        run,
+    );
     Ok(())
 }
 
@@ -359,10 +373,11 @@ pub fn pool_grad(
             }
         }
     };
-    if out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1 {
-        out.par_chunks_mut(per_in).enumerate().for_each(run);
-    } else {
-        out.chunks_mut(per_in).enumerate().for_each(run);
-    }
+    per_sample(
+        out,
+        per_in,
+        out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1,
+        run,
+    );
     Ok(())
 }
