@@ -56,7 +56,7 @@ def test_save_load_roundtrip_compiled(tmp_path, ext):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adagrad", "adadelta", "adamax",
-                                       "sgd"])
+                                       "nadam", "sgd"])
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 def test_training_resumes_where_it_stopped(tmp_path, optimizer, ext):
     from rkeras import optimizers

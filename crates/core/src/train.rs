@@ -248,6 +248,13 @@ impl<B: Backend> TrainProgram<B> {
         self.optimization.as_ref()
     }
 
+    /// Replaces the optimizer-level state (restoring a saved optimizer); no-op without one.
+    pub fn set_optimizer_state(&mut self, state: OptimizerState) {
+        if let Some(o) = self.optimization.as_mut() {
+            o.state = state;
+        }
+    }
+
     /// Runs forward and backward for one batch; returns the scalar outputs. Gradients stay in
     /// device buffers until [`TrainProgram::apply`].
     pub fn compute(

@@ -8,6 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rkeras_core::optim::config::from_attrs;
+use rkeras_core::optim::OptimizerState;
 use rkeras_core::train::{Clipping, Dataset, Epoch, OptimizerSpec, Placement, TrainProgram};
 use rkeras_core::{Cpu, Feed, NodeId, Program};
 
@@ -118,6 +119,24 @@ impl Trainer {
             .profile()
             .map(|p| p.report())
             .unwrap_or_default()
+    }
+
+    /// The optimizer-level state `(u_product, last_iteration)` (Nadam's momentum product and
+    /// the step it was advanced for); `None` for an evaluation program.
+    fn optimizer_state(&self) -> Option<(f32, u64)> {
+        let program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+        program
+            .optimization()
+            .map(|o| (o.state.u_product, o.state.last_iteration))
+    }
+
+    /// Restores the optimizer-level state saved with [`Trainer::optimizer_state`].
+    fn set_optimizer_state(&self, u_product: f32, last_iteration: u64) {
+        let mut program = self.program.lock().unwrap_or_else(|p| p.into_inner());
+        program.set_optimizer_state(OptimizerState {
+            u_product,
+            last_iteration,
+        });
     }
 
     /// Slot variable ids per parameter, in the optimizer's slot order.

@@ -75,6 +75,8 @@ def _optimizer_weight_names(model: Any, count: int) -> list:
         for w in weights:
             base = w.name.split(":")[0].replace("/", "_")
             names += [f"{opt.name}/{base}_{slot}" for slot in group]
+    if getattr(opt, "kind", "") == "nadam":
+        names.append(f"{opt.name}/u_product")
     return names[:count]
 
 

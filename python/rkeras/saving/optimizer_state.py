@@ -63,9 +63,19 @@ def current_slots(model: Any) -> Optional[list]:
     return None
 
 
+def _u_product(model: Any) -> float:
+    """Nadam's running momentum product (1.0 before the first step)."""
+    trainer = _trainer(model)
+    state = trainer.optimizer_state() if trainer is not None else None
+    if state is not None:
+        return float(state[0])
+    return float(model.__dict__.get("_pending_u_product", 1.0))
+
+
 def keras3_variables(model: Any) -> list:
     """``[iterations, learning_rate, slots...]`` as NumPy arrays in Keras 3's order (only
-    iterations and learning rate when no training step has run)."""
+    iterations and learning rate when no training step has run); Nadam's momentum product
+    comes last, where Keras 3 tracks it."""
     opt = model.optimizer
     values = [np.asarray(int(round(float(opt.iterations.numpy()))), dtype=np.int64),
               np.asarray(opt.learning_rate.numpy(), dtype=np.float32)]
@@ -77,6 +87,8 @@ def keras3_variables(model: Any) -> list:
         for per_weight in slots:
             for name in group:
                 values.append(per_weight[names.index(name)])
+    if getattr(opt, "kind", "") == "nadam":
+        values.append(np.asarray(_u_product(model), dtype=np.float32))
     return values
 
 
@@ -139,6 +151,10 @@ def restore_pending_slots(model: Any, trainer: Any) -> None:
     for hs, values in zip(handles, slots):
         for h, value in zip(hs, values):
             _rkeras.variable_set(h, np.ascontiguousarray(value, dtype=np.float32))
+    u_product = model.__dict__.pop("_pending_u_product", None)
+    if u_product is not None:
+        iterations = int(round(float(model.optimizer.iterations.numpy())))
+        trainer.set_optimizer_state(float(u_product), iterations)
 
 
 def restore_keras3_variables(model: Any, values: list, source: str) -> None:
@@ -148,6 +164,10 @@ def restore_keras3_variables(model: Any, values: list, source: str) -> None:
                       "from a fresh state.", stacklevel=3)
         return
     rest = values[2:]
+    if getattr(model.optimizer, "kind", "") == "nadam" and rest and np.ndim(rest[-1]) == 0:
+        # Keras 3 tracks Nadam's momentum product after the slots.
+        model._pending_u_product = float(np.asarray(rest[-1]))
+        rest = rest[:-1]
     slots = slots_from_keras3(model, rest) if rest else None
     if rest and slots is None:
         warnings.warn(f"Skipping variable loading for optimizer '{model.optimizer.name}', "
