@@ -84,6 +84,7 @@ OPS.update({
     "repeat_elements": (1, {"repeats": 2, "axis": 1}),
     "one_hot": (1, {"num_classes": 3}),
     "conv": (2, {"strides": [1], "dilation_rate": [1], "padding": "valid"}),
+    "conv_transpose": (2, {"strides": [2], "padding": "valid"}),
     "max_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
     "avg_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
 })
@@ -122,6 +123,7 @@ BAD_ATTRS: dict = {
     "repeat_elements": [{"repeats": -3, "axis": 1}, {"repeats": 2, "axis": -3}],
     "one_hot": [{}, {"num_classes": 0}, {"num_classes": -2}],
     "conv": [{"padding": "full"}, {"strides": [0]}, {"padding": "causal"}],
+    "conv_transpose": [{"padding": "causal"}, {"strides": [0]}, {"dilation_rate": [2]}],
     "max_pool": [{"pool_size": [0]}, {"padding": "wide"}],
     "avg_pool": [{"strides": [-1]}],
 }
@@ -151,6 +153,7 @@ BAD_SHAPES.update({
     "argmax": [[()]],
     "sum": [[()]],
     "conv": [[(1, 2, 2, 1), (3, 3, 1, 4)], [(1, 4, 4, 2), (3, 3, 1, 4)], [(1, 4, 4, 1), (3, 1, 4)]],
+    "conv_transpose": [[(1, 4, 4, 2), (3, 3, 4, 1)], [(1, 4, 4, 1), (3, 4, 1)]],
     "max_pool": [[(2,)], [(1, 0, 3, 1)]],
     "avg_pool": [[(2, 3, 4, 5, 6, 7)]],
 })
@@ -256,6 +259,8 @@ def test_every_op_has_a_valid_call():
             shapes = [(1, 3)]
         if name == "conv":
             shapes = [(2, 5, 3), (2, 3, 4)]
+        if name == "conv_transpose":
+            shapes = [(2, 5, 3), (2, 4, 3)]
         if name in ("max_pool", "avg_pool"):
             shapes = [(2, 5, 3)]
         inputs = _inputs(shapes)

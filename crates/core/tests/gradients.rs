@@ -381,6 +381,50 @@ fn convolutions() {
 }
 
 #[test]
+fn transposed_convolutions() {
+    let t = |strides: &[i64], padding: &str| {
+        a().with("strides", ints(strides))
+            .with("padding", AttrValue::Str(padding.into()))
+    };
+    check(
+        "conv_transpose",
+        t(&[2, 2], "valid"),
+        vec![arr(&[2, 3, 2, 2], 1), arr(&[3, 2, 3, 2], 2)],
+        &[0, 1],
+    );
+    check(
+        "conv_transpose",
+        t(&[2, 1], "same"),
+        vec![arr(&[1, 3, 3, 1], 3), arr(&[2, 3, 2, 1], 4)],
+        &[0, 1],
+    );
+    check(
+        "conv_transpose",
+        t(&[2], "valid"),
+        vec![arr(&[1, 4, 2], 5), arr(&[3, 1, 2], 6)],
+        &[0, 1],
+    );
+    // Keras's deconv_output_length: valid in*stride + max(k - stride, 0), same in*stride.
+    let mut g = Graph::new();
+    let x = g.input(vec![None, Some(5), Some(4), Some(3)]);
+    let k = g.input(vec![Some(3), Some(1), Some(7), Some(3)]);
+    let y = g
+        .add_named("conv_transpose", &[x, k], &t(&[2, 3], "valid"))
+        .unwrap();
+    assert_eq!(
+        g.shape(y).unwrap(),
+        &vec![None, Some(11), Some(12), Some(7)]
+    );
+    let y = g
+        .add_named("conv_transpose", &[x, k], &t(&[2, 3], "same"))
+        .unwrap();
+    assert_eq!(
+        g.shape(y).unwrap(),
+        &vec![None, Some(10), Some(12), Some(7)]
+    );
+}
+
+#[test]
 fn pooling() {
     for name in ["max_pool", "avg_pool"] {
         let p = |size: &[i64], strides: &[i64], padding: &str| {

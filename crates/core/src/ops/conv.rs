@@ -120,6 +120,16 @@ pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op
     let rank = inputs.first().map_or(0, |s| s.len());
     Ok(Some(match name {
         "conv" => Op::Conv(window(name, a, rank, Some("dilation_rate"), None)?),
+        "conv_transpose" => {
+            let w = window(name, a, rank, Some("dilation_rate"), None)?;
+            if w.dilation.iter().any(|&d| d != 1) || w.padding == Padding::Causal {
+                return arg_err(
+                    name,
+                    "transposed convolution supports dilation 1 and 'valid' or 'same' padding",
+                );
+            }
+            Op::ConvTranspose(w)
+        }
         "max_pool" | "avg_pool" => {
             let spatial = rank.saturating_sub(2).max(1);
             let pool = a.ints(name, "pool_size", Some(vec![2; spatial]))?;
@@ -222,6 +232,43 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             out.push(Some(kdims[kdims.len() - 1]));
             Ok(out)
         }
+        Op::ConvTranspose(w) => {
+            let k = &inputs[1];
+            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
+            let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
+                return shape_err(
+                    &name,
+                    format!(
+                        "kernel {} must be known and have the input's rank ({})",
+                        fmt_shape(k),
+                        fmt_shape(x)
+                    ),
+                );
+            };
+            let (cout, cin) = (kdims[kdims.len() - 2], kdims[kdims.len() - 1]);
+            if let Some(c) = x[x.len() - 1] {
+                if c != cin {
+                    return shape_err(
+                        &name,
+                        format!(
+                            "input {} has {c} channels, the kernel {} expects {cin}",
+                            fmt_shape(x),
+                            fmt_shape(k)
+                        ),
+                    );
+                }
+            }
+            let mut out = vec![x[0]];
+            for (i, d) in x[1..x.len() - 1].iter().enumerate() {
+                let (kk, stride) = (kdims[i], w.strides[i]);
+                out.push(d.map(|d| match w.padding {
+                    Padding::Same => d * stride,
+                    _ => d * stride + kk.saturating_sub(stride),
+                }));
+            }
+            out.push(Some(cout));
+            Ok(out)
+        }
         Op::ConvGradInput(_) => Ok(inputs[2].clone()),
         Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
         Op::Pool { size, window, .. } => {
@@ -252,6 +299,13 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             let (x, k) = (n.inputs[0], n.inputs[1]);
             let dx = g.add(Op::ConvGradInput(w.clone()), &[dy, k, x])?;
             let dk = g.add(Op::ConvGradKernel(w.clone()), &[x, dy, k])?;
+            Ok(vec![Some(dx), Some(dk)])
+        }
+        Op::ConvTranspose(w) => {
+            // y = conv^T(x): dx = conv(dy), dk = the conv kernel gradient with dy as its input.
+            let (x, k) = (n.inputs[0], n.inputs[1]);
+            let dx = g.add(Op::Conv(w.clone()), &[dy, k])?;
+            let dk = g.add(Op::ConvGradKernel(w.clone()), &[dy, x, k])?;
             Ok(vec![Some(dx), Some(dk)])
         }
         Op::Pool { kind, size, window } => {

@@ -125,6 +125,9 @@ pub enum Op {
     StopGradient,
     /// Convolution: inputs `(x, kernel)`, channels last, Keras kernel layout.
     Conv(Window),
+    /// Transposed convolution (the gradient of `Conv` for its input): inputs `(x, kernel)` with
+    /// the kernel in Keras's transposed layout `(*kernel_size, C_out, C_in)`.
+    ConvTranspose(Window),
     /// Gradient of `Conv` for its input: inputs `(dy, kernel, x)`.
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
@@ -197,6 +200,7 @@ impl Op {
             Op::StopGradient => "stop_gradient".into(),
             Op::Conv(_) => "conv".into(),
             Op::ConvGradInput(_) => "conv_grad_input".into(),
+            Op::ConvTranspose(_) => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::Pool {
                 kind: PoolKind::Max,
@@ -286,6 +290,7 @@ impl Op {
             Op::MatMul { .. } => linalg::infer(self, inputs),
             Op::Random { .. } => random::infer(self, inputs),
             Op::Conv(_)
+            | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
             | Op::Pool { .. }
@@ -305,7 +310,7 @@ impl Op {
             | Op::GatherGrad { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_) => 3,
-            Op::Conv(_) | Op::PoolGrad { .. } => 2,
+            Op::Conv(_) | Op::ConvTranspose(_) | Op::PoolGrad { .. } => 2,
             Op::Binary(_)
             | Op::ProdGrad { .. }
             | Op::ReduceGrad { .. }
@@ -342,6 +347,7 @@ impl Op {
             | Op::LogSoftmaxGrad { .. } => nn::backward(g, &n, node, dy),
             Op::MatMul { .. } => linalg::backward(g, &n, dy),
             Op::Conv(_)
+            | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
             | Op::Pool { .. }

@@ -78,6 +78,14 @@ pub fn run(
             w,
             out,
         ),
+        Op::ConvTranspose(w) => conv::conv_grad_input(
+            slice(&inputs[0])?,
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            out_shape,
+            w,
+            out,
+        ),
         Op::ConvGradInput(w) => conv::conv_grad_input(
             slice(&inputs[0])?,
             slice(&inputs[1])?,
