@@ -319,21 +319,24 @@ pub fn pool_grad(
         let dys = &dy[n * per_out..(n + 1) * per_out];
         match kind {
             PoolKind::Max => {
-                // Per output row: the best value and its input position, channel by channel.
+                // Per output row: the best value and its input position, channel by channel
+                // (branch-free updates, so the channel loop vectorizes).
+                const NONE: u32 = u32::MAX;
                 let mut best = vec![f32::NEG_INFINITY; c];
-                let mut arg = vec![usize::MAX; c];
+                let mut arg = vec![NONE; c];
                 let mut current = usize::MAX;
-                let flush = |r: usize, best: &mut [f32], arg: &mut [usize], dx: &mut [f32]| {
+                let flush = |r: usize, best: &mut [f32], arg: &mut [u32], dx: &mut [f32]| {
                     if r == usize::MAX {
                         return;
                     }
-                    for ch in 0..c {
-                        if arg[ch] != usize::MAX {
-                            dx[arg[ch] * c + ch] += dys[r * c + ch];
+                    let drow = &dys[r * c..(r + 1) * c];
+                    for (ch, (&a, &d)) in arg.iter().zip(drow).enumerate() {
+                        if a != NONE {
+                            dx[a as usize * c + ch] += d;
                         }
                     }
                     best.fill(f32::NEG_INFINITY);
-                    arg.fill(usize::MAX);
+                    arg.fill(NONE);
                 };
                 g.for_each_run(|r, _, src, len| {
                     if r != current {
@@ -342,12 +345,12 @@ pub fn pool_grad(
                     }
                     let Some(s) = src else { return };
                     for j in 0..len {
+                        let idx = (s + j) as u32;
                         let xrow = &xs[(s + j) * c..(s + j + 1) * c];
                         for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(xrow) {
-                            if v > *b || *a == usize::MAX {
-                                *b = v;
-                                *a = s + j;
-                            }
+                            let take = v > *b || *a == NONE;
+                            *b = if take { v } else { *b };
+                            *a = if take { idx } else { *a };
                         }
                     }
                 });
