@@ -357,13 +357,598 @@ class Conv3D(Conv):
                          **kwargs)
 
 
+def _checked_padding(layer: str, padding: Any, rank: int) -> str:
+    """`padding` normalized, with the layer's name in the message when it is not allowed."""
+    allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+    try:
+        return conv_utils.normalize_padding(padding, allowed)
+    except ValueError as err:
+        raise ValueError(f"{layer}: {err}") from None
+
+
+def _checked_multiplier(layer: str, depth_multiplier: Any) -> int:
+    if isinstance(depth_multiplier, float) and depth_multiplier == int(depth_multiplier):
+        depth_multiplier = int(depth_multiplier)
+    if (not isinstance(depth_multiplier, int) or isinstance(depth_multiplier, bool)
+            or depth_multiplier <= 0):
+        raise ValueError(f"{layer}: Invalid value for argument `depth_multiplier`. Expected a "
+                         f"strictly positive value. Received depth_multiplier="
+                         f"{depth_multiplier}.")
+    return depth_multiplier
+
+
+def _depthwise_conv(x: Any, kernel_var: Any, strides: Sequence, dilation_rate: Sequence,
+                    padding: str) -> Any:
+    """Depthwise convolution of channels-last `x` with a ``(*k, in, multiplier)`` kernel:
+    output channel ``c * multiplier + m`` is input channel ``c`` convolved with
+    ``kernel[..., c, m]`` (TensorFlow's order), done as one ``conv`` per input channel."""
+    kernel = conv_utils.read_in_graph(kernel_var, x)
+    shape = _int_shape(kernel_var)
+    rank = len(shape) - 2
+    cin, mult = shape[-2], shape[-1]
+    # (*k, in, mult) -> (*k, 1, in * mult): column c * mult + m is kernel[..., c, m].
+    kernel = K.reshape(kernel, tuple(shape[:rank]) + (1, cin * mult))
+    attrs = dict(strides=list(strides), dilation_rate=list(dilation_rate), padding=padding)
+    if cin == 1:
+        return apply("conv", [x, kernel], **attrs)
+    parts = [apply("conv", [x[..., c:c + 1], kernel[..., c * mult:(c + 1) * mult]], **attrs)
+             for c in range(cin)]
+    return K.concatenate(parts, axis=-1)
+
+
+class DepthwiseConv(Conv):
+    """The depthwise convolution behind DepthwiseConv1D/2D: each input channel is convolved
+    with its own ``depth_multiplier`` filters (kernel ``(*kernel_size, in_channels,
+    depth_multiplier)``, weight ``depthwise_kernel``), giving ``in_channels *
+    depth_multiplier`` output channels.
+
+    >>> from rkeras.layers import Input
+    >>> from rkeras.layers.convolutional import DepthwiseConv
+    >>> DepthwiseConv(2, 3, depth_multiplier=2)(Input(shape=(8, 8, 3))).shape
+    (None, 6, 6, 6)
+    """
+
+    def __init__(self, rank: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 depth_multiplier: int = 1, data_format: Optional[str] = None,
+                 dilation_rate: Any = 1, activation: Any = None, use_bias: bool = True,
+                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        layer = type(self).__name__
+        padding = _checked_padding(layer, padding, int(rank))
+        self.depth_multiplier = _checked_multiplier(layer, depth_multiplier)
+        if kwargs.get("groups", 1) not in (1, None):
+            raise ValueError(f"{layer}: `groups` is not supported (received "
+                             f"groups={kwargs['groups']}).")
+        kwargs.pop("groups", None)
+        super().__init__(rank, 1, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.filters = None
+        self.depthwise_initializer = get_initializer(depthwise_initializer)
+        self.depthwise_regularizer = get_regularizer(depthwise_regularizer)
+        self.depthwise_constraint = get_constraint(depthwise_constraint)
+
+    def build(self, input_shape: Sequence) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects inputs of '
+                             f"rank {self.rank + 2}, got shape {input_shape}")
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"{type(self).__name__}: the inputs to `DepthwiseConv` should "
+                             f"have rank {self.rank + 2} and a defined channel dimension. "
+                             f"Received input shape: {input_shape}")
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        self.compute_output_shape(_int_shape(inputs))
+        x = inputs
+        if self.data_format == "channels_first":
+            x = conv_utils.to_channels_last(x, self.rank)
+        out = _depthwise_conv(x, self.depthwise_kernel, self.strides, self.dilation_rate,
+                              self.padding)
+        if self.use_bias:
+            out = out + self.bias
+        if self.data_format == "channels_first":
+            out = conv_utils.to_channels_first(out, self.rank)
+        if self.activation is not None:
+            out = self.activation(out)
+        return out
+
+    def compute_output_shape(self, input_shape: Sequence) -> tuple:
+        input_shape = tuple(input_shape)
+        channels = input_shape[self._channel_axis] if len(input_shape) == self.rank + 2 else None
+        self.filters = None if channels is None else channels * self.depth_multiplier
+        try:
+            return super().compute_output_shape(input_shape)
+        finally:
+            self.filters = None
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config["depth_multiplier"] = self.depth_multiplier
+        config["depthwise_initializer"] = serialize_object("initializers",
+                                                           self.depthwise_initializer)
+        config["depthwise_regularizer"] = serialize_object("regularizers",
+                                                           self.depthwise_regularizer)
+        config["depthwise_constraint"] = serialize_object("constraints",
+                                                          self.depthwise_constraint)
+        return config
+
+
+class DepthwiseConv1D(DepthwiseConv):
+    """Depthwise 1-D convolution over ``(batch, steps, channels)``: kernel ``(k, in_channels,
+    depth_multiplier)``; ``padding='causal'`` is accepted as in Conv1D.
+
+    >>> import numpy as np
+    >>> from rkeras.layers import DepthwiseConv1D, Input
+    >>> DepthwiseConv1D(3, depth_multiplier=2)(Input(shape=(10, 4))).shape
+    (None, 8, 8)
+    >>> x = np.array([[[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]]], "float32")
+    >>> DepthwiseConv1D(2, depthwise_initializer="ones")(x).tolist()
+    [[[3.0, 30.0], [5.0, 50.0]]]
+    """
+
+    def __init__(self, kernel_size: Any = None, strides: Any = 1, padding: str = "valid",
+                 depth_multiplier: int = 1, data_format: Optional[str] = None,
+                 dilation_rate: Any = 1, activation: Any = None, use_bias: bool = True,
+                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(1, kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(DepthwiseConv):
+    """Depthwise 2-D convolution: every input channel gets its own ``depth_multiplier``
+    filters; kernel ``(kh, kw, in_channels, depth_multiplier)``, output channel
+    ``c * depth_multiplier + m`` (TensorFlow's order).
+
+    >>> import numpy as np
+    >>> from rkeras.layers import DepthwiseConv2D, Input
+    >>> layer = DepthwiseConv2D(3, padding="same", depth_multiplier=2)
+    >>> layer(Input(shape=(8, 8, 3))).shape
+    (None, 8, 8, 6)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 3, 3, 2), (6,)]
+    >>> x = np.ones((1, 2, 2, 2), "float32") * np.array([1.0, 2.0], "float32")
+    >>> DepthwiseConv2D(2, depthwise_initializer="ones")(x).tolist()
+    [[[[4.0, 8.0]]]]
+    """
+
+    def __init__(self, kernel_size: Any = None, strides: Any = (1, 1), padding: str = "valid",
+                 depth_multiplier: int = 1, data_format: Optional[str] = None,
+                 dilation_rate: Any = (1, 1), activation: Any = None, use_bias: bool = True,
+                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(2, kernel_size, strides=strides, padding=padding,
+                         depth_multiplier=depth_multiplier, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         depthwise_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class SeparableConv(Conv):
+    """The depthwise-separable convolution behind SeparableConv1D/2D: a depthwise convolution
+    (``depthwise_kernel`` ``(*kernel_size, in, depth_multiplier)``, carrying the strides,
+    padding and dilation) followed by a pointwise one (``pointwise_kernel`` ``(*(1,) * rank,
+    in * depth_multiplier, filters)``), then the bias and the activation.
+
+    >>> from rkeras.layers import Input
+    >>> from rkeras.layers.convolutional import SeparableConv
+    >>> SeparableConv(2, 5, 3)(Input(shape=(8, 8, 3))).shape
+    (None, 6, 6, 5)
+    """
+
+    def __init__(self, rank: int, filters: Any, kernel_size: Any, strides: Any = 1,
+                 padding: str = "valid", data_format: Optional[str] = None,
+                 dilation_rate: Any = 1, depth_multiplier: int = 1, activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        layer = type(self).__name__
+        padding = _checked_padding(layer, padding, int(rank))
+        self.depth_multiplier = _checked_multiplier(layer, depth_multiplier)
+        kwargs.pop("groups", None)
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depthwise_initializer = get_initializer(depthwise_initializer)
+        self.pointwise_initializer = get_initializer(pointwise_initializer)
+        self.depthwise_regularizer = get_regularizer(depthwise_regularizer)
+        self.pointwise_regularizer = get_regularizer(pointwise_regularizer)
+        self.depthwise_constraint = get_constraint(depthwise_constraint)
+        self.pointwise_constraint = get_constraint(pointwise_constraint)
+
+    def build(self, input_shape: Sequence) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects inputs of '
+                             f"rank {self.rank + 2}, got shape {input_shape}")
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             f"`None`. Full input shape received: {input_shape}")
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        self.compute_output_shape(_int_shape(inputs))
+        x = inputs
+        if self.data_format == "channels_first":
+            x = conv_utils.to_channels_last(x, self.rank)
+        out = _depthwise_conv(x, self.depthwise_kernel, self.strides, self.dilation_rate,
+                              self.padding)
+        out = apply("conv", [out, self.pointwise_kernel], strides=[1] * self.rank,
+                    dilation_rate=[1] * self.rank, padding="valid")
+        if self.use_bias:
+            out = out + self.bias
+        if self.data_format == "channels_first":
+            out = conv_utils.to_channels_first(out, self.rank)
+        if self.activation is not None:
+            out = self.activation(out)
+        return out
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("groups", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config["depth_multiplier"] = self.depth_multiplier
+        for kind, module in (("initializer", "initializers"), ("regularizer", "regularizers"),
+                             ("constraint", "constraints")):
+            for part in ("depthwise", "pointwise"):
+                config[f"{part}_{kind}"] = serialize_object(module,
+                                                            getattr(self, f"{part}_{kind}"))
+        return config
+
+
+class SeparableConv1D(SeparableConv):
+    """Depthwise-separable 1-D convolution: ``depthwise_kernel`` ``(k, in, depth_multiplier)``
+    then ``pointwise_kernel`` ``(1, in * depth_multiplier, filters)``.
+
+    >>> from rkeras.layers import Input, SeparableConv1D
+    >>> layer = SeparableConv1D(4, 3, depth_multiplier=2)
+    >>> layer(Input(shape=(10, 3))).shape
+    (None, 8, 4)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 3, 2), (1, 6, 4), (4,)]
+    """
+
+    def __init__(self, filters: Optional[int] = None, kernel_size: Any = None,
+                 strides: Any = 1, padding: str = "valid", data_format: Optional[str] = None,
+                 dilation_rate: Any = 1, depth_multiplier: int = 1, activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         depth_multiplier=depth_multiplier, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+class SeparableConv2D(SeparableConv):
+    """Depthwise-separable 2-D convolution: ``depthwise_kernel`` ``(kh, kw, in,
+    depth_multiplier)`` then ``pointwise_kernel`` ``(1, 1, in * depth_multiplier, filters)``.
+
+    >>> import numpy as np
+    >>> from rkeras.layers import Input, SeparableConv2D
+    >>> layer = SeparableConv2D(8, 3, strides=2, padding="same")
+    >>> layer(Input(shape=(16, 16, 3))).shape
+    (None, 8, 8, 8)
+    >>> [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+    ['depthwise_kernel', 'pointwise_kernel', 'bias']
+    >>> x = np.ones((1, 2, 2, 2), "float32")
+    >>> SeparableConv2D(1, 2, depthwise_initializer="ones",
+    ...                 pointwise_initializer="ones")(x).tolist()
+    [[[[8.0]]]]
+    """
+
+    def __init__(self, filters: Optional[int] = None, kernel_size: Any = None,
+                 strides: Any = (1, 1), padding: str = "valid",
+                 data_format: Optional[str] = None, dilation_rate: Any = (1, 1),
+                 depth_multiplier: int = 1, activation: Any = None, use_bias: bool = True,
+                 depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         depth_multiplier=depth_multiplier, activation=activation,
+                         use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+                         pointwise_initializer=pointwise_initializer,
+                         bias_initializer=bias_initializer,
+                         depthwise_regularizer=depthwise_regularizer,
+                         pointwise_regularizer=pointwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         depthwise_constraint=depthwise_constraint,
+                         pointwise_constraint=pointwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+
+
+def deconv_output_length(input_length: Optional[int], filter_size: int, padding: str,
+                         stride: int = 1) -> Optional[int]:
+    """The length of a transposed convolution's output along one axis (Keras's
+    ``deconv_output_length`` with ``output_padding=None`` and ``dilation=1``).
+
+    >>> deconv_output_length(3, 2, "valid", 2), deconv_output_length(3, 3, "same", 2)
+    (6, 6)
+    """
+    if input_length is None:
+        return None
+    if padding == "valid":
+        return input_length * stride + max(filter_size - stride, 0)
+    if padding == "full":
+        return input_length * stride - (stride + filter_size - 2)
+    return input_length * stride
+
+
+class ConvTranspose(Conv):
+    """The transposed ("deconvolution") layer behind Conv1D/2D/3DTranspose: the gradient of a
+    convolution with respect to its input. Kernel ``(*kernel_size, filters, in_channels)``
+    (Keras's layout: output channels before input channels).
+
+    >>> from rkeras.layers import Input
+    >>> from rkeras.layers.convolutional import ConvTranspose
+    >>> ConvTranspose(2, 4, 3, strides=2)(Input(shape=(5, 5, 1))).shape
+    (None, 11, 11, 4)
+    """
+
+    def __init__(self, rank: int, filters: Any, kernel_size: Any, strides: Any = 1,
+                 padding: str = "valid", output_padding: Any = None,
+                 data_format: Optional[str] = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        layer = type(self).__name__
+        padding = _checked_padding(layer, padding, 0)
+        if output_padding is not None:
+            raise NotImplementedError(f"{layer}: `output_padding` other than None is not "
+                                      f"supported yet (received output_padding="
+                                      f"{output_padding!r}).")
+        if kwargs.get("groups", 1) not in (1, None):
+            raise ValueError(f"{layer}: `groups` is not supported (received "
+                             f"groups={kwargs['groups']}).")
+        kwargs.pop("groups", None)
+        super().__init__(rank, filters, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+        if max(self.dilation_rate) > 1:
+            raise NotImplementedError(f"{layer}: `dilation_rate` other than 1 is not supported "
+                                      f"yet (received dilation_rate={self.dilation_rate}).")
+        self.output_padding = None
+
+    def build(self, input_shape: Sequence) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f'Layer "{self.name}" ({type(self).__name__}) expects inputs of '
+                             f"rank {self.rank + 2}, got shape {input_shape}")
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError("The channel dimension of the inputs should be defined. Found "
+                             f"`None`. Full input shape received: {input_shape}")
+        self.kernel = self.add_weight(name="kernel",
+                                      shape=self.kernel_size + (self.filters, channels),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.filters,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
+        self.built = True
+
+    def _conv(self, x: Any, kernel: Any) -> Any:
+        return apply("conv_transpose", [x, kernel], strides=list(self.strides),
+                     padding=self.padding)
+
+    def _spatial_output_shape(self, spatial: Sequence) -> list:
+        return [deconv_output_length(length, self.kernel_size[i], self.padding,
+                                     self.strides[i]) for i, length in enumerate(spatial)]
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["output_padding"] = self.output_padding
+        return config
+
+
+class Conv1DTranspose(ConvTranspose):
+    """Transposed 1-D convolution over ``(batch, steps, channels)``: kernel ``(k, filters,
+    in_channels)``; output length ``steps * strides`` ('same') or ``steps * strides +
+    max(k - strides, 0)`` ('valid').
+
+    >>> from rkeras.layers import Conv1DTranspose, Input
+    >>> Conv1DTranspose(4, 3, strides=2, padding="same")(Input(shape=(10, 2))).shape
+    (None, 20, 4)
+    """
+
+    def __init__(self, filters: Optional[int] = None, kernel_size: Any = None,
+                 strides: Any = 1, padding: str = "valid", output_padding: Any = None,
+                 data_format: Optional[str] = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(1, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+
+class Conv2DTranspose(ConvTranspose):
+    """Transposed 2-D convolution (TensorFlow's ``conv2d_transpose``): kernel ``(kh, kw,
+    filters, in_channels)``.
+
+    >>> import numpy as np
+    >>> from rkeras.layers import Conv2DTranspose, Input
+    >>> layer = Conv2DTranspose(16, 3, strides=2, padding="same")
+    >>> layer(Input(shape=(7, 7, 8))).shape
+    (None, 14, 14, 16)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 3, 16, 8), (16,)]
+    >>> Conv2DTranspose(1, 2, strides=2, kernel_initializer="ones")(
+    ...     np.ones((1, 1, 1, 1), "float32")).tolist()
+    [[[[1.0], [1.0]], [[1.0], [1.0]]]]
+    """
+
+    def __init__(self, filters: Optional[int] = None, kernel_size: Any = None,
+                 strides: Any = (1, 1), padding: str = "valid", output_padding: Any = None,
+                 data_format: Optional[str] = None, dilation_rate: Any = (1, 1),
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(2, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+
+class Conv3DTranspose(ConvTranspose):
+    """Transposed 3-D convolution: kernel ``(k1, k2, k3, filters, in_channels)``.
+
+    >>> from rkeras.layers import Conv3DTranspose, Input
+    >>> Conv3DTranspose(2, 2, strides=2)(Input(shape=(3, 4, 5, 1))).shape
+    (None, 6, 8, 10, 2)
+    """
+
+    def __init__(self, filters: Optional[int] = None, kernel_size: Any = None,
+                 strides: Any = (1, 1, 1), padding: str = "valid", output_padding: Any = None,
+                 data_format: Optional[str] = None, dilation_rate: Any = (1, 1, 1),
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(3, filters, kernel_size, strides=strides, padding=padding,
+                         output_padding=output_padding, data_format=data_format,
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
+
+
 # Keras 2 aliases
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution3D = Conv3D
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+Deconvolution2D = Deconv2D = Conv2DTranspose
+Deconvolution3D = Deconv3D = Conv3DTranspose
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "SeparableConvolution1D", "SeparableConvolution2D", "Conv1DTranspose", "Conv2DTranspose",
+    "Conv3DTranspose", "Convolution2DTranspose", "Convolution3DTranspose", "Deconvolution2D",
+    "Deconvolution3D", "Deconv2D", "Deconv3D",
     "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
 ]
