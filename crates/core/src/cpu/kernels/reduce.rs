@@ -87,10 +87,42 @@ fn fold(
     comb: impl Fn(f32, f32) -> f32 + Copy + Sync + Send,
 ) -> impl Fn(&[f32], &mut [f32]) + Sync + Send {
     move |rows: &[f32], o: &mut [f32]| {
+        if o.len() == 1 {
+            o[0] = fold_contiguous(rows, init, comb);
+            return;
+        }
         o.fill(init);
         for row in rows.chunks(o.len().max(1)) {
             o.iter_mut().zip(row).for_each(|(a, &v)| *a = comb(*a, v));
         }
+    }
+}
+
+/// Folds a contiguous run with eight independent accumulators (so the loop vectorizes), on the
+/// rayon pool for long runs (chunk partials combined in order: deterministic).
+fn fold_contiguous(
+    xs: &[f32],
+    init: f32,
+    comb: impl Fn(f32, f32) -> f32 + Copy + Sync + Send,
+) -> f32 {
+    const LANES: usize = 8;
+    let serial = |xs: &[f32]| {
+        let mut acc = [init; LANES];
+        let mut chunks = xs.chunks_exact(LANES);
+        for c in &mut chunks {
+            for (a, &v) in acc.iter_mut().zip(c) {
+                *a = comb(*a, v);
+            }
+        }
+        let tail = chunks.remainder().iter().fold(init, |a, &v| comb(a, v));
+        acc.iter().fold(tail, |a, &v| comb(a, v))
+    };
+    if xs.len() >= 4 * PARALLEL_CUTOFF && rayon::current_thread_index().is_none() {
+        // Partials combined in a fixed order, so results repeat bit for bit.
+        let partials: Vec<f32> = xs.par_chunks(PARALLEL_CUTOFF).map(serial).collect();
+        partials.iter().fold(init, |a, &v| comb(a, v))
+    } else {
+        serial(xs)
     }
 }
 
