@@ -200,8 +200,9 @@ pub fn conv_grad_input(
         &mut dcols,
     )?;
     let per_in = g.in_positions() * g.cin;
-    out.fill(0.0);
+    // Each sample's slice is zeroed by the task that fills it (one pass over memory, not two).
     let scatter = |(n, dx): (usize, &mut [f32])| {
+        dx.fill(0.0);
         let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
         g.for_each_run(|r, c, src, len| {
             if let Some(s) = src {
@@ -313,8 +314,8 @@ pub fn pool_grad(
     let g = Geom::new(xs, size, w)?;
     let c = g.cin;
     let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
-    out.fill(0.0);
     let run = |(n, dx): (usize, &mut [f32])| {
+        dx.fill(0.0);
         let xs = &x[n * per_in..(n + 1) * per_in];
         let dys = &dy[n * per_out..(n + 1) * per_out];
         match kind {
