@@ -1,5 +1,6 @@
 //! Cross-optimizer tests and the helpers the per-optimizer tests share.
 
+#[cfg(test)]
 use super::*;
 use crate::error::CoreError;
 

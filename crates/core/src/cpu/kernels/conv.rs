@@ -145,6 +145,19 @@ fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
     out
 }
 
+/// The im2col matrix of `x` for kernel shape `ks` and its sizes: `(cols, rows, kc, cout)` with
+/// `rows = N * out_positions` and `kc = window * cin`.
+fn columns(
+    x: &[f32],
+    xs: &[usize],
+    ks: &[usize],
+    w: &Window,
+) -> Result<(Vec<f32>, usize, usize, usize)> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let kc = g.window() * g.cin;
+    Ok((im2col(x, &g), g.n * g.out_positions(), kc, ks[ks.len() - 1]))
+}
+
 /// Forward convolution into `out` (`(N, *o, cout)`).
 pub fn conv(
     x: &[f32],
@@ -154,11 +167,7 @@ pub fn conv(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let cout = ks[ks.len() - 1];
-    let kc = g.window() * g.cin;
-    let rows = g.n * g.out_positions();
-    let cols = im2col(x, &g);
+    let (cols, rows, kc, cout) = columns(x, xs, ks, w)?;
     sgemm(
         rows,
         kc,
@@ -232,11 +241,7 @@ pub fn conv_grad_kernel(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let cout = ks[ks.len() - 1];
-    let kc = g.window() * g.cin;
-    let rows = g.n * g.out_positions();
-    let cols = im2col(x, &g);
+    let (cols, rows, kc, cout) = columns(x, xs, ks, w)?;
     sgemm(
         kc,
         rows,
