@@ -125,37 +125,61 @@ fn per_sample(
     }
 }
 
-/// im2col: one row per output position, `window * cin` columns.
-fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
+thread_local! {
+    /// Per-thread scratch for column matrices, grown to the largest size seen and reused, so a
+    /// training step does not allocate (and page-fault) tens of megabytes per convolution.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `len` elements of this thread's scratch buffer (contents unspecified).
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| {
+        // Taken out while in use, so a nested call gets a fresh buffer instead of a panic.
+        let mut buf = std::mem::take(&mut *cell.borrow_mut());
+        if buf.len() < len {
+            buf.resize(len, 0.0);
+        }
+        let r = f(&mut buf[..len]);
+        *cell.borrow_mut() = buf;
+        r
+    })
+}
+
+/// im2col into `out`: one row per output position, `window * cin` columns; every element is
+/// written (zeros where the window hangs over the padding).
+fn im2col(x: &[f32], g: &Geom, out: &mut [f32]) {
     let (rows, cols) = (g.out_positions(), g.window() * g.cin);
-    let mut out = vec![0.0f32; g.n * rows * cols];
     let per_in = g.in_positions() * g.cin;
     let fill = |(n, chunk): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
         g.for_each_run(|r, c, src, len| {
-            if let Some(s) = src {
-                let dst = r * cols + c * g.cin;
-                let n = len * g.cin;
-                chunk[dst..dst + n].copy_from_slice(&xs[s * g.cin..s * g.cin + n]);
+            let dst = r * cols + c * g.cin;
+            let n = len * g.cin;
+            match src {
+                Some(s) => chunk[dst..dst + n].copy_from_slice(&xs[s * g.cin..s * g.cin + n]),
+                None => chunk[dst..dst + n].fill(0.0),
             }
         });
     };
     let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
-    per_sample(&mut out, rows * cols, parallel, fill);
-    out
+    per_sample(out, rows * cols, parallel, fill);
 }
 
-/// The im2col matrix of `x` for kernel shape `ks` and its sizes: `(cols, rows, kc, cout)` with
+/// Runs `f(cols, rows, kc, cout)` on the im2col matrix of `x` for kernel shape `ks`, with
 /// `rows = N * out_positions` and `kc = window * cin`.
-fn columns(
+fn with_columns<R>(
     x: &[f32],
     xs: &[usize],
     ks: &[usize],
     w: &Window,
-) -> Result<(Vec<f32>, usize, usize, usize)> {
+    f: impl FnOnce(&[f32], usize, usize, usize) -> Result<R>,
+) -> Result<R> {
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let kc = g.window() * g.cin;
-    Ok((im2col(x, &g), g.n * g.out_positions(), kc, ks[ks.len() - 1]))
+    let (rows, kc) = (g.n * g.out_positions(), g.window() * g.cin);
+    with_scratch(rows * kc, |cols| {
+        im2col(x, &g, cols);
+        f(cols, rows, kc, ks[ks.len() - 1])
+    })
 }
 
 /// Forward convolution into `out` (`(N, *o, cout)`).
@@ -167,19 +191,13 @@ pub fn conv(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let (cols, rows, kc, cout) = columns(x, xs, ks, w)?;
-    sgemm(
-        rows,
-        kc,
-        cout,
-        1.0,
-        &cols,
-        Strides::row_major(kc, false),
-        k,
-        Strides::row_major(cout, false),
-        0.0,
-        out,
-    )
+    with_columns(x, xs, ks, w, |cols, rows, kc, cout| {
+        let (sa, sb) = (
+            Strides::row_major(kc, false),
+            Strides::row_major(cout, false),
+        );
+        sgemm(rows, kc, cout, 1.0, cols, sa, k, sb, 0.0, out)
+    })
 }
 
 /// Gradient for the input: `col2im(dy @ K^T)`.
@@ -195,41 +213,31 @@ pub fn conv_grad_input(
     let cout = ks[ks.len() - 1];
     let kc = g.window() * g.cin;
     let rows_per = g.out_positions();
-    let mut dcols = vec![0.0f32; g.n * rows_per * kc];
-    sgemm(
-        g.n * rows_per,
-        cout,
-        kc,
-        1.0,
-        dy,
-        Strides::row_major(cout, false),
-        k,
-        Strides::row_major(cout, true),
-        0.0,
-        &mut dcols,
-    )?;
-    let per_in = g.in_positions() * g.cin;
-    // Each sample's slice is zeroed by the task that fills it (one pass over memory, not two).
-    let scatter = |(n, dx): (usize, &mut [f32])| {
-        dx.fill(0.0);
-        let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
-        g.for_each_run(|r, c, src, len| {
-            if let Some(s) = src {
-                let n = len * g.cin;
-                let from = &dc[r * kc + c * g.cin..r * kc + c * g.cin + n];
-                for (d, &v) in dx[s * g.cin..s * g.cin + n].iter_mut().zip(from) {
-                    *d += v;
+    with_scratch(g.n * rows_per * kc, |dcols| {
+        let (sa, sb) = (
+            Strides::row_major(cout, false),
+            Strides::row_major(cout, true),
+        );
+        sgemm(g.n * rows_per, cout, kc, 1.0, dy, sa, k, sb, 0.0, dcols)?;
+        let per_in = g.in_positions() * g.cin;
+        // Each sample's slice is zeroed by the task that fills it (one pass over memory).
+        let scatter = |(n, dx): (usize, &mut [f32])| {
+            dx.fill(0.0);
+            let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
+            g.for_each_run(|r, c, src, len| {
+                if let Some(s) = src {
+                    let n = len * g.cin;
+                    let from = &dc[r * kc + c * g.cin..r * kc + c * g.cin + n];
+                    for (d, &v) in dx[s * g.cin..s * g.cin + n].iter_mut().zip(from) {
+                        *d += v;
+                    }
                 }
-            }
-        });
-    };
-    per_sample(
-        out,
-        per_in,
-        out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1,
-        scatter,
-    );
-    Ok(())
+            });
+        };
+        let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
+        per_sample(out, per_in, parallel, scatter);
+        Ok(())
+    })
 }
 
 /// Gradient for the kernel: `im2col(x)^T @ dy`.
@@ -241,19 +249,13 @@ pub fn conv_grad_kernel(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let (cols, rows, kc, cout) = columns(x, xs, ks, w)?;
-    sgemm(
-        kc,
-        rows,
-        cout,
-        1.0,
-        &cols,
-        Strides::row_major(kc, true),
-        dy,
-        Strides::row_major(cout, false),
-        0.0,
-        out,
-    )
+    with_columns(x, xs, ks, w, |cols, rows, kc, cout| {
+        let (sa, sb) = (
+            Strides::row_major(kc, true),
+            Strides::row_major(cout, false),
+        );
+        sgemm(kc, rows, cout, 1.0, cols, sa, dy, sb, 0.0, out)
+    })
 }
 
 /// Max or average pooling (average over in-bounds elements only, as TF).
