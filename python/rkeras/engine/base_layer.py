@@ -466,7 +466,11 @@ class Layer:
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Sets the weights from NumPy arrays (same number and shapes as :meth:`get_weights`)."""
-        params = self.weights
+        self._assign_weights(self.weights, weights)
+
+    def _assign_weights(self, params: Sequence[Any], weights: Sequence[Any]) -> None:
+        """Checks every array against its variable (Keras's messages), then assigns them all,
+        so a bad list changes nothing."""
         weights = list(weights)
         if len(params) != len(weights):
             raise ValueError(

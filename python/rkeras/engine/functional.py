@@ -583,23 +583,7 @@ class Model(Layer, Trainer):
 
     def set_weights(self, weights: Any) -> None:
         """Sets all weights from :meth:`get_weights`-ordered NumPy arrays."""
-        params = self._ordered_weights()
-        weights = list(weights)
-        if len(params) != len(weights):
-            raise ValueError(
-                f'You called `set_weights(weights)` on layer "{self.name}" with a  weight list '
-                f"of length {len(weights)}, but the layer was expecting {len(params)} weights. "
-                f"Provided weights: {str(weights)[:50]}..."
-            )
-        arrays = []
-        for p, w in zip(params, weights):
-            arr = np.asarray(w)
-            if tuple(p.shape) != tuple(arr.shape):
-                raise ValueError(f"Layer weight shape {tuple(p.shape)} not compatible with "
-                                 f"provided weight shape {tuple(arr.shape)}")
-            arrays.append(arr)
-        for p, arr in zip(params, arrays):
-            p.assign(arr)
+        self._assign_weights(self._ordered_weights(), weights)
 
     def count_params(self) -> int:
         """The number of scalars in all weights."""
