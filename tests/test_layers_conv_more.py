@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pytest
+from conv_reference import ref_conv
 
 from rkeras import _rkeras
 from rkeras import backend as K
@@ -50,35 +51,6 @@ needs_conv_transpose = pytest.mark.skipif(not _has_conv_transpose(),
 
 
 # ----------------------------------------------------------------------------- references
-
-
-def same_pads(length, k, s, d):
-    out = -(-length // s)
-    total = max((out - 1) * s + (k - 1) * d + 1 - length, 0)
-    return total // 2, total - total // 2
-
-
-def ref_conv(x, kernel, strides, dilation, padding):
-    """Direct loop over kernel offsets, float64, channels_last; kernel (*ks, Cin, Cout)."""
-    x = np.asarray(x, np.float64)
-    kernel = np.asarray(kernel, np.float64)
-    rank = x.ndim - 2
-    ks = kernel.shape[:rank]
-    if padding == "same":
-        pads = [same_pads(x.shape[1 + i], ks[i], strides[i], dilation[i]) for i in range(rank)]
-    elif padding == "causal":
-        pads = [((ks[0] - 1) * dilation[0], 0)]
-    else:
-        pads = [(0, 0)] * rank
-    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
-    out_len = [(xp.shape[1 + i] - (ks[i] - 1) * dilation[i] - 1) // strides[i] + 1
-               for i in range(rank)]
-    out = np.zeros((x.shape[0], *out_len, kernel.shape[-1]))
-    for offs in itertools.product(*[range(k) for k in ks]):
-        idx = tuple(slice(o * dilation[i], o * dilation[i] + (out_len[i] - 1) * strides[i] + 1,
-                          strides[i]) for i, o in enumerate(offs))
-        out += xp[(slice(None),) + idx] @ kernel[offs]
-    return out
 
 
 def ref_depthwise(x, kernel, strides, dilation, padding):
