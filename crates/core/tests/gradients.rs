@@ -456,6 +456,31 @@ fn pooling() {
             vec![distinct(&[1, 4, 4, 2, 1], 4)],
             &[0],
         );
+        // 19 channels: one full 16-lane block and a remainder; the last row and column lie
+        // outside every window.
+        check(
+            name,
+            p(&[2, 2], &[2, 2], "valid"),
+            vec![distinct(&[1, 5, 5, 19], 5)],
+            &[0],
+        );
+    }
+}
+
+#[test]
+fn max_pool_gradient_goes_to_the_first_maximum_of_a_window() {
+    for channels in [3, 17] {
+        let mut g = Graph::new();
+        let x = g.input(vec![Some(1), Some(2), Some(2), Some(channels)]);
+        let attrs = a().with("pool_size", ints(&[2, 2]));
+        let y = g.add_named("max_pool", &[x], &attrs).unwrap();
+        let loss = g.add_named("sum", &[y], &Attrs::new()).unwrap();
+        let dx = gradients(&mut g, loss, &[x]).unwrap()[0];
+        let ones = ArrayD::from_elem(IxDyn(&[1, 2, 2, channels]), 1.0f32);
+        let got = run(&Arc::new(g), vec![dx], &[ones]).remove(0);
+        let mut want = vec![0.0; 4 * channels];
+        want[..channels].fill(1.0);
+        assert_eq!(got, want, "{channels} channels");
     }
 }
 

@@ -2,6 +2,7 @@
 //! direct max/average pooling with their gradients. Up to three spatial axes; fewer are
 //! treated as leading axes of length 1.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::cpu::gemm::{sgemm, Strides};
@@ -74,6 +75,32 @@ impl Geom {
             idx = idx * self.s[a] + i as usize;
         }
         Some(idx)
+    }
+
+    /// Calls `f(row, sources)` for each output position (`row` in output order) with the input
+    /// positions of its window that lie inside the input, in window order.
+    #[inline(always)]
+    fn for_each_window(&self, mut f: impl FnMut(usize, &[usize])) {
+        let mut sources = Vec::with_capacity(self.window());
+        let mut row = 0;
+        for o0 in 0..self.o[0] {
+            for o1 in 0..self.o[1] {
+                for o2 in 0..self.o[2] {
+                    sources.clear();
+                    for k0 in 0..self.k[0] {
+                        for k1 in 0..self.k[1] {
+                            for k2 in 0..self.k[2] {
+                                if let Some(s) = self.source([o0, o1, o2], [k0, k1, k2]) {
+                                    sources.push(s);
+                                }
+                            }
+                        }
+                    }
+                    f(row, &sources);
+                    row += 1;
+                }
+            }
+        }
     }
 
     /// Calls `f(row, first_col, first_source, len)` for runs of window offsets along the last
@@ -268,35 +295,9 @@ pub fn pool(
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, size, w)?;
-    let c = g.cin;
-    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
     let run = |(n, o): (usize, &mut [f32])| {
-        let xs = &x[n * per_in..(n + 1) * per_in];
-        let init = if kind == PoolKind::Max {
-            f32::NEG_INFINITY
-        } else {
-            0.0
-        };
-        o.fill(init);
-        let mut counts = vec![0u32; g.out_positions()];
-        g.for_each_run(|r, _, src, len| {
-            let Some(s) = src else { return };
-            let orow = &mut o[r * c..(r + 1) * c];
-            for j in 0..len {
-                let xrow = &xs[(s + j) * c..(s + j + 1) * c];
-                match kind {
-                    PoolKind::Max => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a = a.max(v)),
-                    PoolKind::Avg => orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a += v),
-                }
-            }
-            counts[r] += len as u32;
-        });
-        if kind == PoolKind::Avg {
-            for (r, &cnt) in counts.iter().enumerate() {
-                let inv = 1.0 / cnt.max(1) as f32;
-                o[r * c..(r + 1) * c].iter_mut().for_each(|v| *v *= inv);
-            }
-        }
+        pool_sample(kind, &g, &x[n * per_in..(n + 1) * per_in], o);
     };
     per_sample(
         out,
@@ -305,6 +306,27 @@ pub fn pool(
         run,
     );
     Ok(())
+}
+
+/// Pools one sample `xs` into `o`, one output position at a time, vectorized over channels.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn pool_sample(kind: PoolKind, g: &Geom, xs: &[f32], o: &mut [f32]) {
+    let c = g.cin;
+    g.for_each_window(|r, sources| {
+        let orow = &mut o[r * c..(r + 1) * c];
+        match kind {
+            PoolKind::Max => window_max(orow, xs, sources),
+            PoolKind::Avg => {
+                orow.fill(0.0);
+                for &s in sources {
+                    let xrow = &xs[s * c..(s + 1) * c];
+                    orow.iter_mut().zip(xrow).for_each(|(a, &v)| *a += v);
+                }
+                let inv = 1.0 / sources.len().max(1) as f32;
+                orow.iter_mut().for_each(|v| *v *= inv);
+            }
+        }
+    });
 }
 
 /// Gradient of pooling: max routes each output's gradient to the first maximum of its window,
@@ -319,70 +341,11 @@ pub fn pool_grad(
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, size, w)?;
-    let c = g.cin;
-    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
     let run = |(n, dx): (usize, &mut [f32])| {
-        dx.fill(0.0);
         let xs = &x[n * per_in..(n + 1) * per_in];
         let dys = &dy[n * per_out..(n + 1) * per_out];
-        match kind {
-            PoolKind::Max => {
-                // Per output row: the best value and its input position, channel by channel
-                // (branch-free updates, so the channel loop vectorizes).
-                const NONE: u32 = u32::MAX;
-                let mut best = vec![f32::NEG_INFINITY; c];
-                let mut arg = vec![NONE; c];
-                let mut current = usize::MAX;
-                let flush = |r: usize, best: &mut [f32], arg: &mut [u32], dx: &mut [f32]| {
-                    if r == usize::MAX {
-                        return;
-                    }
-                    let drow = &dys[r * c..(r + 1) * c];
-                    for (ch, (&a, &d)) in arg.iter().zip(drow).enumerate() {
-                        if a != NONE {
-                            dx[a as usize * c + ch] += d;
-                        }
-                    }
-                    best.fill(f32::NEG_INFINITY);
-                    arg.fill(NONE);
-                };
-                g.for_each_run(|r, _, src, len| {
-                    if r != current {
-                        flush(current, &mut best, &mut arg, dx);
-                        current = r;
-                    }
-                    let Some(s) = src else { return };
-                    for j in 0..len {
-                        let idx = (s + j) as u32;
-                        let xrow = &xs[(s + j) * c..(s + j + 1) * c];
-                        for ((b, a), &v) in best.iter_mut().zip(arg.iter_mut()).zip(xrow) {
-                            let take = v > *b || *a == NONE;
-                            *b = if take { v } else { *b };
-                            *a = if take { idx } else { *a };
-                        }
-                    }
-                });
-                flush(current, &mut best, &mut arg, dx);
-            }
-            PoolKind::Avg => {
-                let mut counts = vec![0u32; g.out_positions()];
-                g.for_each_run(|r, _, src, len| {
-                    if src.is_some() {
-                        counts[r] += len as u32;
-                    }
-                });
-                g.for_each_run(|r, _, src, len| {
-                    let Some(s) = src else { return };
-                    let inv = 1.0 / counts[r].max(1) as f32;
-                    let drow = &dys[r * c..(r + 1) * c];
-                    for j in 0..len {
-                        for (d, &v) in dx[(s + j) * c..(s + j + 1) * c].iter_mut().zip(drow) {
-                            *d += v * inv;
-                        }
-                    }
-                });
-            }
-        }
+        pool_grad_sample(kind, &g, xs, dys, dx);
     };
     per_sample(
         out,
@@ -391,4 +354,93 @@ pub fn pool_grad(
         run,
     );
     Ok(())
+}
+
+/// Pooling gradient of one sample, one window at a time, vectorized over channels.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn pool_grad_sample(kind: PoolKind, g: &Geom, xs: &[f32], dys: &[f32], dx: &mut [f32]) {
+    let c = g.cin;
+    // Disjoint windows write each input element at most once (`=` instead of `+=`); only
+    // elements outside every window then need zeroing first.
+    let disjoint = (0..3).all(|a| g.stride[a] >= g.k[a]);
+    let covered =
+        (0..3).all(|a| g.stride[a] == g.k[a] && g.pad[a] == 0 && g.o[a] * g.k[a] == g.s[a]);
+    if !covered {
+        dx.fill(0.0);
+    }
+    // Per window and channel: the maximum and the window index of its first occurrence.
+    let mut best = vec![0.0f32; c];
+    let mut arg = vec![0.0f32; c];
+    g.for_each_window(|r, sources| {
+        let drow = &dys[r * c..(r + 1) * c];
+        match kind {
+            PoolKind::Max => {
+                window_max(&mut best, xs, sources);
+                // Backwards, so the first element equal to the maximum is the one kept.
+                arg.fill(0.0);
+                for (k, &s) in sources.iter().enumerate().rev() {
+                    let xrow = &xs[s * c..(s + 1) * c];
+                    let (k, lanes) = (k as f32, arg.iter_mut().zip(xrow).zip(&best));
+                    lanes.for_each(|((a, &v), &b)| *a = if v == b { k } else { *a });
+                }
+                for (k, &s) in sources.iter().enumerate() {
+                    let dxrow = &mut dx[s * c..(s + 1) * c];
+                    route_to_index(dxrow, drow, &arg, k as f32, disjoint);
+                }
+            }
+            PoolKind::Avg => {
+                let inv = 1.0 / sources.len().max(1) as f32;
+                for &s in sources {
+                    let dxrow = &mut dx[s * c..(s + 1) * c];
+                    let lanes = dxrow.iter_mut().zip(drow);
+                    if disjoint {
+                        lanes.for_each(|(d, &v)| *d = v * inv);
+                    } else {
+                        lanes.for_each(|(d, &v)| *d += v * inv);
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Channel block width of `window_max` (one AVX-512 vector).
+const LANES: usize = 16;
+
+/// `best[ch]` = the maximum of `xs[s * c + ch]` over the window's `sources` (`-inf` for an
+/// empty window; NaN never wins). Channel blocks outside, sources inside, so each block's
+/// running maximum stays in a register.
+#[inline(always)]
+fn window_max(best: &mut [f32], xs: &[f32], sources: &[usize]) {
+    let c = best.len();
+    let (blocks, rest) = best.as_chunks_mut::<LANES>();
+    for (j, b) in blocks.iter_mut().enumerate() {
+        let mut m = [f32::NEG_INFINITY; LANES];
+        for &s in sources {
+            let x = &xs[s * c + j * LANES..s * c + (j + 1) * LANES];
+            for i in 0..LANES {
+                m[i] = if x[i] > m[i] { x[i] } else { m[i] };
+            }
+        }
+        *b = m;
+    }
+    let done = c - rest.len();
+    for (ch, b) in rest.iter_mut().enumerate() {
+        *b = sources
+            .iter()
+            .map(|&s| xs[s * c + done + ch])
+            .fold(f32::NEG_INFINITY, |m, v| if v > m { v } else { m });
+    }
+}
+
+/// Gives window element `k` the gradient `dy` of the channels whose maximum it holds
+/// (`arg == k`) and zero elsewhere; `dx` is assigned when `assign`, else added to.
+#[inline(always)]
+fn route_to_index(dx: &mut [f32], dy: &[f32], arg: &[f32], k: f32, assign: bool) {
+    let lanes = dx.iter_mut().zip(dy).zip(arg);
+    if assign {
+        lanes.for_each(|((d, &g), &a)| *d = if a == k { g } else { 0.0 });
+    } else {
+        lanes.for_each(|((d, &g), &a)| *d += if a == k { g } else { 0.0 });
+    }
 }
