@@ -1,0 +1,254 @@
+//! Direct convolution for short windows (`window * cin` up to `DIRECT_MAX_COLUMNS`, i.e. a
+//! first layer on one or three channels), where im2col's matrix would be as large as the
+//! output and the GEMM's inner dimension too short to pay. Each tile of `TILE` output
+//! positions gathers its windows into short columns, then multiplies them with the kernel
+//! (`kc x cout`) in explicit SIMD (`pulp`: AVX-512, AVX2+FMA or scalar, chosen at run time).
+
+use pulp::{Arch, Simd, WithSimd};
+use rayon::prelude::*;
+
+use super::{per_sample, Geom};
+
+/// Largest `window * cin` convolved directly.
+pub(super) const DIRECT_MAX_COLUMNS: usize = 32;
+
+/// Output positions per tile: independent accumulators that hide the FMA latency (forward)
+/// and one pass over the kernel gradient per tile (backward).
+const TILE: usize = 8;
+
+/// Samples per partial sum of the kernel gradient: a fixed split, so the result does not
+/// depend on the number of threads.
+const GRAD_KERNEL_CHUNK: usize = 8;
+
+/// The window columns of up to `TILE` output positions (`cols[p][j]`, `j < kc`).
+type Tile = [[f32; DIRECT_MAX_COLUMNS]; TILE];
+
+/// Offsets (from the window's first element) of each column of a window inside the input.
+fn column_offsets(g: &Geom) -> Vec<usize> {
+    let mut offsets = Vec::with_capacity(g.window() * g.cin);
+    for k0 in 0..g.k[0] {
+        for k1 in 0..g.k[1] {
+            for k2 in 0..g.k[2] {
+                let tap = ((k0 * g.dil[0]) * g.s[1] + k1 * g.dil[1]) * g.s[2] + k2 * g.dil[2];
+                offsets.extend((0..g.cin).map(|ch| tap * g.cin + ch));
+            }
+        }
+    }
+    offsets
+}
+
+/// Writes output position `o`'s window (zeros in the padding) into `col`.
+#[inline(always)]
+fn gather(g: &Geom, xs: &[f32], offsets: &[usize], o: [usize; 3], col: &mut [f32]) {
+    let c = g.cin;
+    let last = [g.k[0] - 1, g.k[1] - 1, g.k[2] - 1];
+    if let (Some(first), Some(_)) = (g.source(o, [0; 3]), g.source(o, last)) {
+        let base = &xs[first * c..];
+        for (v, &off) in col.iter_mut().zip(offsets) {
+            *v = base[off];
+        }
+        return;
+    }
+    let mut j = 0;
+    for k0 in 0..g.k[0] {
+        for k1 in 0..g.k[1] {
+            for k2 in 0..g.k[2] {
+                let dst = &mut col[j..j + c];
+                match g.source(o, [k0, k1, k2]) {
+                    Some(s) => dst.iter_mut().zip(&xs[s * c..]).for_each(|(d, &v)| *d = v),
+                    None => dst.fill(0.0),
+                }
+                j += c;
+            }
+        }
+    }
+}
+
+/// Walks a sample's output positions in order, a tile at a time. (A cursor rather than a
+/// closure-taking loop: closures would not inherit the SIMD target features of the caller.)
+struct Tiles<'a> {
+    g: &'a Geom,
+    xs: &'a [f32],
+    offsets: Vec<usize>,
+    next: [usize; 3],
+    row: usize,
+}
+
+impl<'a> Tiles<'a> {
+    fn new(g: &'a Geom, xs: &'a [f32]) -> Self {
+        let offsets = column_offsets(g);
+        Tiles {
+            g,
+            xs,
+            offsets,
+            next: [0; 3],
+            row: 0,
+        }
+    }
+
+    /// Gathers the next tile's columns into `tile`; returns `(first_row, rows)`, or `None` when
+    /// all positions are done (rows past `rows` hold stale values).
+    #[inline(always)]
+    fn fill(&mut self, tile: &mut Tile) -> Option<(usize, usize)> {
+        let (g, kc) = (self.g, self.offsets.len());
+        let first = self.row;
+        let mut rows = 0;
+        while rows < TILE && self.next[0] < g.o[0] {
+            gather(g, self.xs, &self.offsets, self.next, &mut tile[rows][..kc]);
+            rows += 1;
+            self.next[2] += 1;
+            if self.next[2] == g.o[2] {
+                self.next[2] = 0;
+                self.next[1] += 1;
+                if self.next[1] == g.o[1] {
+                    self.next[1] = 0;
+                    self.next[0] += 1;
+                }
+            }
+        }
+        self.row += rows;
+        (rows > 0).then_some((first, rows))
+    }
+}
+
+/// Direct forward convolution into `out` (`(N, *o, cout)`).
+pub(super) fn direct_conv(x: &[f32], g: &Geom, k: &[f32], cout: usize, out: &mut [f32]) {
+    let per_in = g.in_positions() * g.cin;
+    let arch = Arch::new();
+    let run = |(n, o): (usize, &mut [f32])| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        arch.dispatch(ConvSample { g, xs, k, cout, o });
+    };
+    let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
+    per_sample(out, g.out_positions() * cout, parallel, run);
+}
+
+/// One sample of `direct_conv`.
+struct ConvSample<'a> {
+    g: &'a Geom,
+    xs: &'a [f32],
+    k: &'a [f32],
+    cout: usize,
+    o: &'a mut [f32],
+}
+
+impl WithSimd for ConvSample<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let ConvSample { g, xs, k, cout, o } = self;
+        let kc = g.window() * g.cin;
+        let lanes = S::F32_LANES;
+        let blocks = cout / lanes;
+        let (mut tiles, mut tile) = (Tiles::new(g, xs), [[0.0; DIRECT_MAX_COLUMNS]; TILE]);
+        while let Some((first, rows)) = tiles.fill(&mut tile) {
+            let out = &mut o[first * cout..(first + rows) * cout];
+            for b in 0..blocks {
+                let mut acc = [simd.splat_f32s(0.0); TILE];
+                for (j, krow) in k.chunks_exact(cout).take(kc).enumerate() {
+                    let kv = S::as_simd_f32s(&krow[b * lanes..(b + 1) * lanes]).0[0];
+                    for (a, col) in acc.iter_mut().zip(&tile) {
+                        *a = simd.mul_add_e_f32s(simd.splat_f32s(col[j]), kv, *a);
+                    }
+                }
+                for (orow, a) in out.chunks_exact_mut(cout).zip(acc) {
+                    S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = a;
+                }
+            }
+            for ch in blocks * lanes..cout {
+                for (orow, col) in out.chunks_exact_mut(cout).zip(&tile) {
+                    orow[ch] = (0..kc).map(|j| col[j] * k[j * cout + ch]).sum();
+                }
+            }
+        }
+    }
+}
+
+/// Direct kernel gradient `dK[j, :] = sum over positions of col[j] * dy[position, :]`, partial
+/// sums per chunk of samples added in a fixed order.
+pub(super) fn direct_conv_grad_kernel(
+    x: &[f32],
+    g: &Geom,
+    dy: &[f32],
+    cout: usize,
+    out: &mut [f32],
+) {
+    let per_in = g.in_positions() * g.cin;
+    let per_out = g.out_positions() * cout;
+    let arch = Arch::new();
+    let partial = |chunk: usize| {
+        let mut dk = vec![0.0f32; out.len()];
+        for n in chunk * GRAD_KERNEL_CHUNK..((chunk + 1) * GRAD_KERNEL_CHUNK).min(g.n) {
+            let xs = &x[n * per_in..(n + 1) * per_in];
+            let dys = &dy[n * per_out..(n + 1) * per_out];
+            arch.dispatch(GradKernelSample {
+                g,
+                xs,
+                dys,
+                cout,
+                dk: &mut dk,
+            });
+        }
+        dk
+    };
+    let chunks = g.n.div_ceil(GRAD_KERNEL_CHUNK);
+    let partials: Vec<Vec<f32>> = if g.n * per_out >= crate::cpu::PARALLEL_CUTOFF {
+        (0..chunks).into_par_iter().map(partial).collect()
+    } else {
+        (0..chunks).map(partial).collect()
+    };
+    out.fill(0.0);
+    for p in partials {
+        out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
+    }
+}
+
+/// One sample of `direct_conv_grad_kernel`, added into `dk`.
+struct GradKernelSample<'a> {
+    g: &'a Geom,
+    xs: &'a [f32],
+    dys: &'a [f32],
+    cout: usize,
+    dk: &'a mut [f32],
+}
+
+impl WithSimd for GradKernelSample<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let GradKernelSample {
+            g,
+            xs,
+            dys,
+            cout,
+            dk,
+        } = self;
+        let kc = g.window() * g.cin;
+        let lanes = S::F32_LANES;
+        let blocks = cout / lanes;
+        let (mut tiles, mut tile) = (Tiles::new(g, xs), [[0.0; DIRECT_MAX_COLUMNS]; TILE]);
+        while let Some((first, rows)) = tiles.fill(&mut tile) {
+            let dy = &dys[first * cout..(first + rows) * cout];
+            for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
+                for b in 0..blocks {
+                    let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
+                    let mut acc = *kv;
+                    for (drow, col) in dy.chunks_exact(cout).zip(&tile) {
+                        let dv = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
+                        acc = simd.mul_add_e_f32s(simd.splat_f32s(col[j]), dv, acc);
+                    }
+                    *kv = acc;
+                }
+                for ch in blocks * lanes..cout {
+                    krow[ch] += dy
+                        .chunks_exact(cout)
+                        .zip(&tile)
+                        .map(|(drow, col)| col[j] * drow[ch])
+                        .sum::<f32>();
+                }
+            }
+        }
+    }
+}

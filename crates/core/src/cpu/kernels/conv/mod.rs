@@ -1,0 +1,161 @@
+//! Convolution and pooling kernels over one to three spatial axes (fewer are treated as
+//! leading axes of length 1), channels last: im2col + GEMM convolution (`im2col`), direct
+//! convolution for short windows (`direct`), and pooling (`pool`).
+
+mod direct;
+mod im2col;
+mod pool;
+
+use rayon::prelude::*;
+
+use crate::error::{CoreError, Result};
+use crate::ops::Window;
+
+pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
+pub use pool::{pool, pool_grad};
+
+/// Sizes of one convolution or pooling, spatial axes padded to three.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Geom {
+    pub(super) n: usize,
+    pub(super) cin: usize,
+    pub(super) s: [usize; 3],
+    pub(super) k: [usize; 3],
+    pub(super) o: [usize; 3],
+    pub(super) stride: [usize; 3],
+    pub(super) dil: [usize; 3],
+    pub(super) pad: [usize; 3],
+}
+
+impl Geom {
+    pub(super) fn new(x: &[usize], k: &[usize], w: &Window) -> Result<Geom> {
+        let spatial = x.len() - 2;
+        let lead = 3 - spatial;
+        let mut g = Geom {
+            n: x[0],
+            cin: x[x.len() - 1],
+            s: [1; 3],
+            k: [1; 3],
+            o: [1; 3],
+            stride: [1; 3],
+            dil: [1; 3],
+            pad: [0; 3],
+        };
+        for i in 0..spatial {
+            let j = lead + i;
+            g.s[j] = x[1 + i];
+            g.k[j] = k[i];
+            g.stride[j] = w.strides[i];
+            g.dil[j] = w.dilation[i];
+            let (o, p) = w.out_len(i, x[1 + i], k[i]).ok_or_else(|| {
+                CoreError::Graph(format!("conv: window {k:?} does not fit input {x:?}"))
+            })?;
+            g.o[j] = o;
+            g.pad[j] = p;
+        }
+        Ok(g)
+    }
+
+    pub(super) fn out_positions(&self) -> usize {
+        self.o.iter().product()
+    }
+
+    pub(super) fn window(&self) -> usize {
+        self.k.iter().product()
+    }
+
+    pub(super) fn in_positions(&self) -> usize {
+        self.s.iter().product()
+    }
+
+    /// Input position for output `o` and window offset `k` on each axis, if inside the input.
+    #[inline]
+    pub(super) fn source(&self, o: [usize; 3], k: [usize; 3]) -> Option<usize> {
+        let mut idx = 0;
+        for a in 0..3 {
+            let i = (o[a] * self.stride[a] + k[a] * self.dil[a]) as isize - self.pad[a] as isize;
+            if i < 0 || i as usize >= self.s[a] {
+                return None;
+            }
+            idx = idx * self.s[a] + i as usize;
+        }
+        Some(idx)
+    }
+
+    /// Calls `f(row, sources)` for each output position (`row` in output order) with the input
+    /// positions of its window that lie inside the input, in window order.
+    #[inline(always)]
+    pub(super) fn for_each_window(&self, mut f: impl FnMut(usize, &[usize])) {
+        let mut sources = Vec::with_capacity(self.window());
+        let mut row = 0;
+        for o0 in 0..self.o[0] {
+            for o1 in 0..self.o[1] {
+                for o2 in 0..self.o[2] {
+                    sources.clear();
+                    for k0 in 0..self.k[0] {
+                        for k1 in 0..self.k[1] {
+                            for k2 in 0..self.k[2] {
+                                if let Some(s) = self.source([o0, o1, o2], [k0, k1, k2]) {
+                                    sources.push(s);
+                                }
+                            }
+                        }
+                    }
+                    f(row, &sources);
+                    row += 1;
+                }
+            }
+        }
+    }
+
+    /// Calls `f(row, first_col, first_source, len)` for runs of window offsets along the last
+    /// spatial axis that are all inside (`Some`, consecutive sources when the dilation is 1) or
+    /// all outside (`None`) the input, so callers can copy whole runs.
+    #[inline]
+    pub(super) fn for_each_run(&self, mut f: impl FnMut(usize, usize, Option<usize>, usize)) {
+        let mut row = 0;
+        for o0 in 0..self.o[0] {
+            for o1 in 0..self.o[1] {
+                for o2 in 0..self.o[2] {
+                    let mut col = 0;
+                    for k0 in 0..self.k[0] {
+                        for k1 in 0..self.k[1] {
+                            let base = self.source([o0, o1, o2], [k0, k1, 0]);
+                            let start = (o2 * self.stride[2]) as isize - self.pad[2] as isize;
+                            if self.dil[2] == 1 && base.is_some() && {
+                                let end = start + self.k[2] as isize;
+                                end <= self.s[2] as isize
+                            } {
+                                f(row, col, base, self.k[2]);
+                            } else {
+                                for k2 in 0..self.k[2] {
+                                    f(row, col + k2, self.source([o0, o1, o2], [k0, k1, k2]), 1);
+                                }
+                            }
+                            col += self.k[2];
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Runs `f(sample, chunk)` over `out` cut into per-sample chunks, on the rayon pool when
+/// `parallel`.
+pub(super) fn per_sample(
+    out: &mut [f32],
+    chunk: usize,
+    parallel: bool,
+    f: impl Fn((usize, &mut [f32])) + Sync + Send,
+) {
+    if parallel {
+        out.par_chunks_mut(chunk).enumerate().for_each(f);
+    } else {
+        out.chunks_mut(chunk).enumerate().for_each(f);
+    }
+}
+
+/// Channel block width of the hand-blocked loops (one AVX-512 vector).
+const LANES: usize = 16;
