@@ -20,6 +20,9 @@ const ROW_ALIGN: usize = 16;
 /// Column blocks are multiples of this (16 f32 = one 64-byte cache line of C).
 const COL_ALIGN: usize = 16;
 
+/// Products with `m >= TALL * n` are split by rows whatever the operand layouts.
+const TALL: usize = 16;
+
 /// A strided matrix operand: `(row stride, column stride)` in elements.
 #[derive(Debug, Clone, Copy)]
 pub struct Strides {
@@ -146,10 +149,18 @@ pub fn sgemm(
 
     let threads = rayon::current_num_threads();
     let work = m.saturating_mul(n).saturating_mul(k);
+    let in_pool = rayon::current_thread_index().is_some();
+    if k >= DEEP * m.max(n) && work >= GEMM_PARALLEL_FLOPS && threads >= 2 && !in_pool {
+        return sgemm_split_k(m, k, n, alpha, a, sa, b, sb, beta, c, threads);
+    }
     // Split direction, measured (BENCHMARKS.md): columns when B is read transposed (dY @ W^T:
     // each task then packs only its own rows of the stored W), rows when A is (X^T @ dY), and
-    // for plain products columns only for narrow outputs (e.g. 32x784 @ 784x100).
-    let want_cols = if sb.col_major() {
+    // for plain products columns only for narrow outputs (e.g. 32x784 @ 784x100); but rows
+    // for tall products (convolution's 15488x288 @ 288x64), where a column split would have
+    // every task pack all of the large A.
+    let want_cols = if m >= TALL * n {
+        false
+    } else if sb.col_major() {
         true
     } else if sa.col_major() {
         false
@@ -171,11 +182,7 @@ pub fn sgemm(
     let parts = threads
         .min(len / align)
         .min((work / (GEMM_PARALLEL_FLOPS / 2)).max(1));
-    if parts < 2
-        || work < GEMM_PARALLEL_FLOPS
-        || !(can_rows || can_cols)
-        || rayon::current_thread_index().is_some()
-    {
+    if parts < 2 || work < GEMM_PARALLEL_FLOPS || !(can_rows || can_cols) || in_pool {
         run(0, m, 0, n);
         return Ok(());
     }
@@ -196,6 +203,80 @@ pub fn sgemm(
             "gemm: a block of {m}x{k} @ {k}x{n} failed"
         )))
     }
+}
+
+/// Deep products (`k >= DEEP * max(m, n)`, e.g. a convolution's kernel gradient
+/// 288x15488 @ 15488x64) are split along `k`: row or column blocks would each re-read all of
+/// the long operands.
+const DEEP: usize = 16;
+
+/// `C = alpha * A @ B + beta * C` with `k` cut into one slice per thread: each slice's product
+/// goes to its own partial buffer, and the partials are added in slice order (the result does
+/// not depend on which thread ran which slice).
+#[allow(clippy::too_many_arguments)]
+fn sgemm_split_k(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: f32,
+    a: &[f32],
+    sa: Strides,
+    b: &[f32],
+    sb: Strides,
+    beta: f32,
+    c: &mut [f32],
+    parts: usize,
+) -> Result<()> {
+    let slice = k.div_ceil(parts);
+    let parts = k.div_ceil(slice);
+    let mut partials = vec![0.0f32; parts * m * n];
+    let p_ptr = SendPtr(partials.as_mut_ptr());
+    let job = |i: usize| {
+        let (k0, len) = (i * slice, slice.min(k - i * slice));
+        let pp = &p_ptr;
+        // SAFETY: `sgemm` checked that A and B cover their strided extents, and the slice
+        // `k0..k0 + len` lies inside `0..k`; partial `i` is written by this job only.
+        unsafe {
+            gemm::gemm(
+                m,
+                n,
+                len,
+                pp.0.add(i * m * n),
+                1,
+                n as isize,
+                false,
+                a.as_ptr().offset(k0 as isize * sa.col),
+                sa.col,
+                sa.row,
+                b.as_ptr().offset(k0 as isize * sb.row),
+                sb.col,
+                sb.row,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    };
+    if !share_blocks(parts, parts - 1, &job) {
+        return Err(CoreError::Graph(format!(
+            "gemm: a slice of {m}x{k} @ {k}x{n} failed"
+        )));
+    }
+    let (first, rest) = partials.split_at(m * n);
+    for (idx, out) in c.iter_mut().enumerate() {
+        let sum = rest
+            .chunks_exact(m * n)
+            .fold(first[idx], |acc, p| acc + p[idx]);
+        *out = if beta == 0.0 {
+            alpha * sum
+        } else {
+            alpha * sum + beta * *out
+        };
+    }
+    Ok(())
 }
 
 /// Blocks `0..count` claimed from a shared counter by the calling thread and by `helpers`

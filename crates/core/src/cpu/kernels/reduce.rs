@@ -98,6 +98,34 @@ fn fold(
     }
 }
 
+/// `out = fold(init, comb)` over each block's rows. A single block of many short rows (a bias
+/// gradient: `(N * H * W, C) -> C`) is cut into fixed runs of rows folded in parallel, whose
+/// partial rows are then combined in order (deterministic, whatever the thread count).
+fn fold_blocks(
+    b: &Blocks<'_>,
+    out: &mut [f32],
+    init: f32,
+    comb: impl Fn(f32, f32) -> f32 + Copy + Sync + Send,
+) {
+    let (r, inner) = (b.r, b.inner);
+    if b.outer != 1 || inner < 2 || r * inner < 2 * PARALLEL_CUTOFF {
+        return for_outer(b, out, fold(init, comb));
+    }
+    let rows_per_run = (PARALLEL_CUTOFF / inner).max(1);
+    let partials: Vec<Vec<f32>> = b.data[..r * inner]
+        .par_chunks(rows_per_run * inner)
+        .map(|rows| {
+            let mut acc = vec![init; inner];
+            fold(init, comb)(rows, &mut acc);
+            acc
+        })
+        .collect();
+    out.fill(init);
+    for p in partials {
+        out.iter_mut().zip(&p).for_each(|(o, &v)| *o = comb(*o, v));
+    }
+}
+
 /// Folds a contiguous run with eight independent accumulators (so the loop vectorizes), on the
 /// rayon pool for long runs (chunk partials combined in order: deterministic).
 fn fold_contiguous(
@@ -136,15 +164,15 @@ pub fn reduce(
     let b = blocks(x, axes)?;
     let r = b.r;
     match kind {
-        ReduceOp::Sum => for_outer(&b, out, fold(0.0, |a, v| a + v)),
+        ReduceOp::Sum => fold_blocks(&b, out, 0.0, |a, v| a + v),
         ReduceOp::Mean => {
-            for_outer(&b, out, fold(0.0, |a, v| a + v));
+            fold_blocks(&b, out, 0.0, |a, v| a + v);
             let inv = if r == 0 { f32::NAN } else { 1.0 / r as f32 };
             out.iter_mut().for_each(|v| *v *= inv);
         }
-        ReduceOp::Max => for_outer(&b, out, fold(f32::NEG_INFINITY, f32::max)),
-        ReduceOp::Min => for_outer(&b, out, fold(f32::INFINITY, f32::min)),
-        ReduceOp::Prod => for_outer(&b, out, fold(1.0, |a, v| a * v)),
+        ReduceOp::Max => fold_blocks(&b, out, f32::NEG_INFINITY, f32::max),
+        ReduceOp::Min => fold_blocks(&b, out, f32::INFINITY, f32::min),
+        ReduceOp::Prod => fold_blocks(&b, out, 1.0, |a, v| a * v),
         ReduceOp::Var | ReduceOp::Std => {
             let std = kind == ReduceOp::Std;
             for_outer(&b, out, move |rows: &[f32], o: &mut [f32]| {
