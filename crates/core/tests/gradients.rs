@@ -372,6 +372,19 @@ fn convolutions() {
         vec![arr(&[1, 6, 4, 2], 7), arr(&[2, 2, 2, 1], 8)],
         &[0, 1],
     );
+    // More than 32 window columns: the im2col + GEMM kernels.
+    check(
+        "conv",
+        conv_attrs(&[1, 1], &[1, 1], "valid"),
+        vec![arr(&[2, 4, 4, 6], 11), arr(&[3, 2, 6, 2], 12)],
+        &[0, 1],
+    );
+    check(
+        "conv",
+        conv_attrs(&[2, 2], &[1, 1], "same"),
+        vec![arr(&[1, 5, 4, 6], 13), arr(&[3, 3, 6, 2], 14)],
+        &[0, 1],
+    );
     check(
         "conv",
         conv_attrs(&[1, 1, 1], &[1, 1, 1], "valid"),
@@ -524,8 +537,15 @@ fn conv2d_reference(
 
 #[test]
 fn conv_forward_matches_direct_loops() {
-    let x = arr(&[2, 7, 6, 3], 11);
-    let k = arr(&[3, 2, 3, 4], 12);
+    // 3 input channels: 18 columns (direct kernel); 6: 36 columns (im2col + GEMM).
+    for cin in [3, 6] {
+        conv_forward_matches_direct_loops_for(cin);
+    }
+}
+
+fn conv_forward_matches_direct_loops_for(cin: usize) {
+    let x = arr(&[2, 7, 6, cin], 11);
+    let k = arr(&[3, 2, cin, 4], 12);
     // (strides, dilation, padding) -> (pad before (h, w), output (h, w)), TF arithmetic.
     let cases = [
         (1, 1, "valid", (0, 0), (5, 5)),
@@ -569,4 +589,56 @@ fn conv_rejects_a_kernel_larger_than_the_input() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("channels"), "{err}");
+}
+
+/// Input, kernel and gradients of `sum(conv(x, k) * w)` for a batch `x`.
+fn conv_with_gradients(x: &ArrayD<f32>, k: &ArrayD<f32>, w: &ArrayD<f32>) -> Vec<Vec<f32>> {
+    let mut g = Graph::new();
+    let xi = g.input(x.shape().iter().map(|&v| Some(v)).collect());
+    let ki = g.input(k.shape().iter().map(|&v| Some(v)).collect());
+    let wi = g.input(w.shape().iter().map(|&v| Some(v)).collect());
+    let y = g
+        .add_named("conv", &[xi, ki], &conv_attrs(&[1, 1], &[1, 1], "same"))
+        .unwrap();
+    let prod = g.add_named("multiply", &[y, wi], &Attrs::new()).unwrap();
+    let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+    let grads = gradients(&mut g, loss, &[xi, ki]).unwrap();
+    run(
+        &Arc::new(g),
+        vec![y, grads[0], grads[1]],
+        &[x.clone(), k.clone(), w.clone()],
+    )
+}
+
+#[test]
+fn large_batches_split_into_chunks_match_small_batches() {
+    // 300 samples of 9x9x8 with a 3x3x8x5 kernel: the im2col kernels cut the batch into
+    // chunks run in parallel; each 10-sample slice run alone takes the one-chunk path.
+    let (n, part) = (300, 10);
+    let x = arr(&[n, 9, 9, 8], 21);
+    let k = arr(&[3, 3, 8, 5], 22);
+    let w = arr(&[n, 9, 9, 5], 23);
+    let whole = conv_with_gradients(&x, &k, &w);
+    let mut dk_sum = vec![0.0f32; k.len()];
+    for p in 0..n / part {
+        let rows = ndarray::s![p * part..(p + 1) * part, .., .., ..];
+        let xs = x.slice(rows).to_owned().into_dyn();
+        let ws = w.slice(rows).to_owned().into_dyn();
+        let sliced = conv_with_gradients(&xs, &k, &ws);
+        // Outputs and input gradients: slice p of the whole batch's.
+        for out in [0, 1] {
+            let want = &sliced[out];
+            let got = &whole[out][p * want.len()..(p + 1) * want.len()];
+            for (a, b) in got.iter().zip(want) {
+                assert!((a - b).abs() < 1e-4, "output {out}, slice {p}: {a} vs {b}");
+            }
+        }
+        dk_sum.iter_mut().zip(&sliced[2]).for_each(|(a, b)| *a += b);
+    }
+    for (a, b) in whole[2].iter().zip(&dk_sum) {
+        assert!(
+            (a - b).abs() < 1e-2 * (1.0 + b.abs()),
+            "kernel gradient: {a} vs {b}"
+        );
+    }
 }

@@ -2,7 +2,9 @@
 //! short windows go to the direct kernels.
 
 use super::direct::{direct_conv, direct_conv_grad_kernel, DIRECT_MAX_COLUMNS};
-use super::{per_sample, Geom};
+use rayon::prelude::*;
+
+use super::Geom;
 use crate::cpu::gemm::{sgemm, Strides};
 use crate::error::Result;
 use crate::ops::Window;
@@ -27,40 +29,87 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     })
 }
 
-/// im2col into `out`: one row per output position, `window * cin` columns; every element is
-/// written (zeros where the window hangs over the padding).
-fn im2col(x: &[f32], g: &Geom, out: &mut [f32]) {
-    let (rows, cols) = (g.out_positions(), g.window() * g.cin);
-    let per_in = g.in_positions() * g.cin;
-    let fill = |(n, chunk): (usize, &mut [f32])| {
-        let xs = &x[n * per_in..(n + 1) * per_in];
-        g.for_each_run(|r, c, src, len| {
-            let dst = r * cols + c * g.cin;
-            let n = len * g.cin;
-            match src {
-                Some(s) => chunk[dst..dst + n].copy_from_slice(&xs[s * g.cin..s * g.cin + n]),
-                None => chunk[dst..dst + n].fill(0.0),
-            }
-        });
-    };
-    let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
-    per_sample(out, rows * cols, parallel, fill);
+/// Target size (elements) of one chunk's column matrix: small enough to stay in L2/L3 between
+/// its im2col and its GEMM.
+const CHUNK_ELEMENTS: usize = 1 << 18;
+
+/// How a batch is cut into chunks of whole samples, each run as im2col -> GEMM -> epilogue
+/// on one thread with its own cache-resident column matrix.
+struct Chunks {
+    /// Samples per chunk.
+    samples: usize,
+    /// Number of chunks.
+    count: usize,
+    /// Whether chunks run on the rayon pool (enough of them to share out); otherwise they run
+    /// one after another on the caller, whose GEMMs then split across the pool themselves.
+    parallel: bool,
 }
 
-/// Runs `f(cols, rows, kc, cout)` on the im2col matrix of `x` for kernel shape `ks`, with
-/// `rows = N * out_positions` and `kc = window * cin`.
-fn with_columns<R>(
+impl Chunks {
+    fn new(g: &Geom) -> Chunks {
+        let per_sample = g.out_positions() * g.window() * g.cin;
+        let samples = (CHUNK_ELEMENTS / per_sample.max(1)).clamp(1, g.n.max(1));
+        let count = g.n.div_ceil(samples);
+        let parallel = count >= 2 * rayon::current_num_threads()
+            && g.n * per_sample >= crate::cpu::PARALLEL_CUTOFF
+            && rayon::current_thread_index().is_none();
+        Chunks {
+            samples,
+            count,
+            parallel,
+        }
+    }
+
+    /// Runs `f(chunk, part)` over `data` cut into one part of `size` elements per chunk.
+    fn for_each_mut(
+        &self,
+        data: &mut [f32],
+        size: usize,
+        f: impl Fn(usize, &mut [f32]) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let size = size.max(1);
+        if self.parallel {
+            data.par_chunks_mut(size)
+                .enumerate()
+                .try_for_each(|(c, part)| f(c, part))
+        } else {
+            data.chunks_mut(size)
+                .enumerate()
+                .try_for_each(|(c, part)| f(c, part))
+        }
+    }
+}
+
+/// im2col of one sample into `out`: one row per output position, `window * cin` columns;
+/// every element is written (zeros where the window hangs over the padding).
+fn im2col_sample(g: &Geom, xs: &[f32], out: &mut [f32]) {
+    let (c, cols) = (g.cin, g.window() * g.cin);
+    g.for_each_run(|r, first, src, len| {
+        let dst = &mut out[r * cols + first * c..r * cols + (first + len) * c];
+        match src {
+            Some(s) => dst.copy_from_slice(&xs[s * c..(s + len) * c]),
+            None => dst.fill(0.0),
+        }
+    });
+}
+
+/// Runs `f(cols, rows)` on the column matrix of samples `n0..n0 + count` of `x` (in this
+/// thread's scratch).
+fn with_chunk_columns<R>(
+    g: &Geom,
     x: &[f32],
-    xs: &[usize],
-    ks: &[usize],
-    w: &Window,
-    f: impl FnOnce(&[f32], usize, usize, usize) -> Result<R>,
+    n0: usize,
+    count: usize,
+    f: impl FnOnce(&[f32], usize) -> Result<R>,
 ) -> Result<R> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let (rows, kc) = (g.n * g.out_positions(), g.window() * g.cin);
-    with_scratch(rows * kc, |cols| {
-        im2col(x, &g, cols);
-        f(cols, rows, kc, ks[ks.len() - 1])
+    let (rows, kc) = (g.out_positions(), g.window() * g.cin);
+    let per_in = g.in_positions() * g.cin;
+    with_scratch(count * rows * kc, |cols| {
+        for (i, sample_cols) in cols.chunks_exact_mut((rows * kc).max(1)).enumerate() {
+            let n = n0 + i;
+            im2col_sample(g, &x[n * per_in..(n + 1) * per_in], sample_cols);
+        }
+        f(cols, count * rows)
     })
 }
 
@@ -74,20 +123,26 @@ pub fn conv(
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    if g.window() * g.cin <= DIRECT_MAX_COLUMNS {
-        direct_conv(x, &g, k, ks[ks.len() - 1], out);
+    let (kc, cout) = (g.window() * g.cin, ks[ks.len() - 1]);
+    if kc <= DIRECT_MAX_COLUMNS {
+        direct_conv(x, &g, k, cout, out);
         return Ok(());
     }
-    with_columns(x, xs, ks, w, |cols, rows, kc, cout| {
-        let (sa, sb) = (
-            Strides::row_major(kc, false),
-            Strides::row_major(cout, false),
-        );
-        sgemm(rows, kc, cout, 1.0, cols, sa, k, sb, 0.0, out)
+    let chunks = Chunks::new(&g);
+    let per_out = g.out_positions() * cout;
+    chunks.for_each_mut(out, per_out * chunks.samples, |c, part| {
+        let count = part.len() / per_out.max(1);
+        with_chunk_columns(&g, x, c * chunks.samples, count, |cols, rows| {
+            let (sa, sb) = (
+                Strides::row_major(kc, false),
+                Strides::row_major(cout, false),
+            );
+            sgemm(rows, kc, cout, 1.0, cols, sa, k, sb, 0.0, part)
+        })
     })
 }
 
-/// Gradient for the input: `col2im(dy @ K^T)`.
+/// Gradient for the input: `col2im(dy @ K^T)`, chunk by chunk.
 pub fn conv_grad_input(
     dy: &[f32],
     k: &[f32],
@@ -100,34 +155,43 @@ pub fn conv_grad_input(
     let cout = ks[ks.len() - 1];
     let kc = g.window() * g.cin;
     let rows_per = g.out_positions();
-    with_scratch(g.n * rows_per * kc, |dcols| {
-        let (sa, sb) = (
-            Strides::row_major(cout, false),
-            Strides::row_major(cout, true),
-        );
-        sgemm(g.n * rows_per, cout, kc, 1.0, dy, sa, k, sb, 0.0, dcols)?;
-        let per_in = g.in_positions() * g.cin;
-        // Each sample's slice is zeroed by the task that fills it (one pass over memory).
-        let scatter = |(n, dx): (usize, &mut [f32])| {
+    let per_in = g.in_positions() * g.cin;
+    let chunks = Chunks::new(&g);
+    chunks.for_each_mut(out, per_in * chunks.samples, |c, dx| {
+        let (n0, count) = (c * chunks.samples, dx.len() / per_in.max(1));
+        let dy = &dy[n0 * rows_per * cout..(n0 + count) * rows_per * cout];
+        with_scratch(count * rows_per * kc, |dcols| {
+            let (sa, sb) = (
+                Strides::row_major(cout, false),
+                Strides::row_major(cout, true),
+            );
+            sgemm(count * rows_per, cout, kc, 1.0, dy, sa, k, sb, 0.0, dcols)?;
             dx.fill(0.0);
-            let dc = &dcols[n * rows_per * kc..(n + 1) * rows_per * kc];
-            g.for_each_run(|r, c, src, len| {
-                if let Some(s) = src {
-                    let n = len * g.cin;
-                    let from = &dc[r * kc + c * g.cin..r * kc + c * g.cin + n];
-                    for (d, &v) in dx[s * g.cin..s * g.cin + n].iter_mut().zip(from) {
-                        *d += v;
-                    }
-                }
-            });
-        };
-        let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
-        per_sample(out, per_in, parallel, scatter);
-        Ok(())
+            let sample_cols = dcols.chunks_exact((rows_per * kc).max(1));
+            for (dx, dc) in dx.chunks_exact_mut(per_in.max(1)).zip(sample_cols) {
+                col2im_sample(&g, dc, dx);
+            }
+            Ok(())
+        })
     })
 }
 
-/// Gradient for the kernel: `im2col(x)^T @ dy`.
+/// Adds one sample's column-matrix gradient `dc` back onto the input positions it was
+/// gathered from (`dx` zeroed by the caller).
+fn col2im_sample(g: &Geom, dc: &[f32], dx: &mut [f32]) {
+    let (c, kc) = (g.cin, g.window() * g.cin);
+    g.for_each_run(|r, first, src, len| {
+        if let Some(s) = src {
+            let from = &dc[r * kc + first * c..r * kc + (first + len) * c];
+            for (d, &v) in dx[s * c..(s + len) * c].iter_mut().zip(from) {
+                *d += v;
+            }
+        }
+    });
+}
+
+/// Gradient for the kernel: `im2col(x)^T @ dy`, one partial product per chunk, added in chunk
+/// order (the same result whichever thread ran which chunk).
 pub fn conv_grad_kernel(
     x: &[f32],
     xs: &[usize],
@@ -137,15 +201,30 @@ pub fn conv_grad_kernel(
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    if g.window() * g.cin <= DIRECT_MAX_COLUMNS {
-        direct_conv_grad_kernel(x, &g, dy, ks[ks.len() - 1], out);
+    let (kc, cout) = (g.window() * g.cin, ks[ks.len() - 1]);
+    if kc <= DIRECT_MAX_COLUMNS {
+        direct_conv_grad_kernel(x, &g, dy, cout, out);
         return Ok(());
     }
-    with_columns(x, xs, ks, w, |cols, rows, kc, cout| {
-        let (sa, sb) = (
-            Strides::row_major(kc, true),
-            Strides::row_major(cout, false),
-        );
-        sgemm(kc, rows, cout, 1.0, cols, sa, dy, sb, 0.0, out)
-    })
+    let chunks = Chunks::new(&g);
+    let rows_per = g.out_positions();
+    let mut partials = vec![0.0f32; chunks.count * kc * cout];
+    let partial = |c: usize, part: &mut [f32]| {
+        let n0 = c * chunks.samples;
+        let count = chunks.samples.min(g.n - n0);
+        let dy = &dy[n0 * rows_per * cout..(n0 + count) * rows_per * cout];
+        with_chunk_columns(&g, x, n0, count, |cols, rows| {
+            let (sa, sb) = (
+                Strides::row_major(kc, true),
+                Strides::row_major(cout, false),
+            );
+            sgemm(kc, rows, cout, 1.0, cols, sa, dy, sb, 0.0, part)
+        })
+    };
+    chunks.for_each_mut(&mut partials, kc * cout, partial)?;
+    out.fill(0.0);
+    for part in partials.chunks_exact((kc * cout).max(1)) {
+        out.iter_mut().zip(part).for_each(|(o, &v)| *o += v);
+    }
+    Ok(())
 }
