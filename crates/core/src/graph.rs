@@ -110,6 +110,32 @@ impl Graph {
         self.add(op, inputs)
     }
 
+    /// Replaces node `id`'s op and inputs (a rewrite pass), keeping its id and checking that
+    /// the new op infers the same shape and that every input precedes `id`.
+    pub fn replace(&mut self, id: NodeId, op: Op, inputs: Vec<NodeId>) -> Result<()> {
+        if inputs.iter().any(|&i| i >= id) {
+            return Err(CoreError::Graph(format!(
+                "rewrite of {}: inputs {inputs:?} must precede node {id}",
+                self.describe(id)
+            )));
+        }
+        let shapes: Vec<SymShape> = inputs
+            .iter()
+            .map(|&i| self.shape(i).cloned())
+            .collect::<Result<_>>()?;
+        let shape = op.infer_shape(&shapes)?;
+        if shape != self.node(id)?.shape {
+            return Err(CoreError::Graph(format!(
+                "rewrite of {} as {} changes its shape",
+                self.describe(id),
+                op.name()
+            )));
+        }
+        self.nodes[id].op = op;
+        self.nodes[id].inputs = inputs;
+        Ok(())
+    }
+
     fn push(&mut self, op: Op, inputs: Vec<NodeId>, shape: SymShape) -> NodeId {
         self.nodes.push(Node { op, inputs, shape });
         self.nodes.len() - 1

@@ -7,6 +7,7 @@ pub mod autodiff;
 pub mod backend;
 pub mod cpu;
 pub mod error;
+pub mod fuse;
 pub mod graph;
 pub mod ops;
 pub mod optim;

@@ -287,15 +287,25 @@ impl Profile {
 }
 
 impl<B: Backend> Program<B> {
-    /// Compiles `outputs` (and `updates`: after each run, variable `v` takes node `n`'s value).
+    /// Compiles `outputs` (and `updates`: after each run, variable `v` takes node `n`'s value),
+    /// after the fusion rewrites of [`crate::fuse`] (node ids are kept).
     pub fn new(
         graph: Arc<Graph>,
         outputs: Vec<NodeId>,
         updates: Vec<(VarId, NodeId)>,
     ) -> Result<Self> {
-        for &o in outputs.iter().chain(updates.iter().map(|(_, n)| n)) {
+        let targets: Vec<NodeId> = outputs
+            .iter()
+            .chain(updates.iter().map(|(_, n)| n))
+            .copied()
+            .collect();
+        for &o in &targets {
             graph.node(o)?;
         }
+        let graph = match crate::fuse::fuse(&graph, &targets)? {
+            Some(fused) => Arc::new(fused),
+            None => graph,
+        };
         Ok(Self {
             graph,
             outputs,

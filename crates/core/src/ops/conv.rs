@@ -198,7 +198,7 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
     let name = op.name();
     let x = &inputs[0];
     match op {
-        Op::Conv(w) => {
+        Op::Conv(w) | Op::ConvBias { window: w, .. } => {
             let k = &inputs[1];
             if k.len() != x.len() {
                 return shape_err(
@@ -227,9 +227,15 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
                     );
                 }
             }
+            let cout = kdims[kdims.len() - 1];
+            if let Some(bias) = inputs.get(2) {
+                if bias != &vec![Some(cout)] {
+                    return shape_err(&name, format!("bias {} must be ({cout},)", fmt_shape(bias)));
+                }
+            }
             let mut out = vec![x[0]];
             out.extend(spatial_out(&name, w, x, &kdims[..kdims.len() - 2])?);
-            out.push(Some(kdims[kdims.len() - 1]));
+            out.push(Some(cout));
             Ok(out)
         }
         Op::ConvTranspose(w) => {
@@ -316,6 +322,10 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }
+        Op::ConvBias { .. } => Err(crate::error::CoreError::Graph(
+            "conv_bias is made by the fusion pass after differentiation and has no gradient rule"
+                .into(),
+        )),
         _ => Ok(vec![None; n.inputs.len()]),
     }
 }

@@ -128,6 +128,10 @@ pub enum Op {
     /// Transposed convolution (the gradient of `Conv` for its input): inputs `(x, kernel)` with
     /// the kernel in Keras's transposed layout `(*kernel_size, C_out, C_in)`.
     ConvTranspose(Window),
+    /// `Conv` plus a per-channel bias, optionally followed by a plain relu, in one kernel:
+    /// inputs `(x, kernel, bias)`. Made only by the fusion pass (`crate::fuse`), after
+    /// differentiation, so it has no gradient rule.
+    ConvBias { window: Window, relu: bool },
     /// Gradient of `Conv` for its input: inputs `(dy, kernel, x)`.
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
@@ -199,6 +203,8 @@ impl Op {
             Op::Random { dist, .. } => dist.name().into(),
             Op::StopGradient => "stop_gradient".into(),
             Op::Conv(_) => "conv".into(),
+            Op::ConvBias { relu: false, .. } => "conv_bias".into(),
+            Op::ConvBias { relu: true, .. } => "conv_bias_relu".into(),
             Op::ConvGradInput(_) => "conv_grad_input".into(),
             Op::ConvTranspose(_) => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
@@ -290,6 +296,7 @@ impl Op {
             Op::MatMul { .. } => linalg::infer(self, inputs),
             Op::Random { .. } => random::infer(self, inputs),
             Op::Conv(_)
+            | Op::ConvBias { .. }
             | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
@@ -309,7 +316,8 @@ impl Op {
             | Op::Where
             | Op::GatherGrad { .. }
             | Op::ConvGradInput(_)
-            | Op::ConvGradKernel(_) => 3,
+            | Op::ConvGradKernel(_)
+            | Op::ConvBias { .. } => 3,
             Op::Conv(_) | Op::ConvTranspose(_) | Op::PoolGrad { .. } => 2,
             Op::Binary(_)
             | Op::ProdGrad { .. }
@@ -347,6 +355,7 @@ impl Op {
             | Op::LogSoftmaxGrad { .. } => nn::backward(g, &n, node, dy),
             Op::MatMul { .. } => linalg::backward(g, &n, dy),
             Op::Conv(_)
+            | Op::ConvBias { .. }
             | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)

@@ -76,6 +76,19 @@ pub fn run(
             slice(&inputs[1])?,
             inputs[1].shape(),
             w,
+            conv::Epilogue::NONE,
+            out,
+        ),
+        Op::ConvBias { window, relu } => conv::conv(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            window,
+            conv::Epilogue {
+                bias: Some(slice(&inputs[2])?),
+                relu: *relu,
+            },
             out,
         ),
         Op::ConvTranspose(w) => conv::conv_grad_input(

@@ -7,7 +7,7 @@
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::{per_sample, Geom};
+use super::{per_sample, Epilogue, Geom};
 
 /// Largest `window * cin` convolved directly.
 pub(super) const DIRECT_MAX_COLUMNS: usize = 32;
@@ -112,12 +112,26 @@ impl<'a> Tiles<'a> {
 }
 
 /// Direct forward convolution into `out` (`(N, *o, cout)`).
-pub(super) fn direct_conv(x: &[f32], g: &Geom, k: &[f32], cout: usize, out: &mut [f32]) {
+pub(super) fn direct_conv(
+    x: &[f32],
+    g: &Geom,
+    k: &[f32],
+    cout: usize,
+    epilogue: Epilogue<'_>,
+    out: &mut [f32],
+) {
     let per_in = g.in_positions() * g.cin;
     let arch = Arch::new();
     let run = |(n, o): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        arch.dispatch(ConvSample { g, xs, k, cout, o });
+        arch.dispatch(ConvSample {
+            g,
+            xs,
+            k,
+            cout,
+            epilogue,
+            o,
+        });
     };
     let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
     per_sample(out, g.out_positions() * cout, parallel, run);
@@ -129,6 +143,7 @@ struct ConvSample<'a> {
     xs: &'a [f32],
     k: &'a [f32],
     cout: usize,
+    epilogue: Epilogue<'a>,
     o: &'a mut [f32],
 }
 
@@ -137,7 +152,17 @@ impl WithSimd for ConvSample<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let ConvSample { g, xs, k, cout, o } = self;
+        let ConvSample {
+            g,
+            xs,
+            k,
+            cout,
+            epilogue,
+            o,
+        } = self;
+        let zeros = vec![0.0f32; cout];
+        let bias = epilogue.bias.unwrap_or(&zeros);
+        let relu = epilogue.relu;
         let kc = g.window() * g.cin;
         let lanes = S::F32_LANES;
         let blocks = cout / lanes;
@@ -145,20 +170,25 @@ impl WithSimd for ConvSample<'_> {
         while let Some((first, rows)) = tiles.fill(&mut tile) {
             let out = &mut o[first * cout..(first + rows) * cout];
             for b in 0..blocks {
-                let mut acc = [simd.splat_f32s(0.0); TILE];
+                let start = S::as_simd_f32s(&bias[b * lanes..(b + 1) * lanes]).0[0];
+                let mut acc = [start; TILE];
                 for (j, krow) in k.chunks_exact(cout).take(kc).enumerate() {
                     let kv = S::as_simd_f32s(&krow[b * lanes..(b + 1) * lanes]).0[0];
                     for (a, col) in acc.iter_mut().zip(&tile) {
                         *a = simd.mul_add_e_f32s(simd.splat_f32s(col[j]), kv, *a);
                     }
                 }
+                let zero = simd.splat_f32s(0.0);
                 for (orow, a) in out.chunks_exact_mut(cout).zip(acc) {
+                    let a = if relu { simd.max_f32s(a, zero) } else { a };
                     S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = a;
                 }
             }
             for ch in blocks * lanes..cout {
                 for (orow, col) in out.chunks_exact_mut(cout).zip(&tile) {
-                    orow[ch] = (0..kc).map(|j| col[j] * k[j * cout + ch]).sum();
+                    let sum: f32 = (0..kc).map(|j| col[j] * k[j * cout + ch]).sum();
+                    let v = bias[ch] + sum;
+                    orow[ch] = if relu { v.max(0.0) } else { v };
                 }
             }
         }

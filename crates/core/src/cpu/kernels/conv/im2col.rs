@@ -4,9 +4,9 @@
 use super::direct::{direct_conv, direct_conv_grad_kernel, DIRECT_MAX_COLUMNS};
 use rayon::prelude::*;
 
-use super::Geom;
+use super::{Epilogue, Geom};
 use crate::cpu::gemm::{sgemm, Strides};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::ops::Window;
 
 thread_local! {
@@ -113,19 +113,27 @@ fn with_chunk_columns<R>(
     })
 }
 
-/// Forward convolution into `out` (`(N, *o, cout)`).
+/// Forward convolution into `out` (`(N, *o, cout)`), with `epilogue` applied to each chunk of
+/// output rows while it is in cache.
 pub fn conv(
     x: &[f32],
     xs: &[usize],
     k: &[f32],
     ks: &[usize],
     w: &Window,
+    epilogue: Epilogue<'_>,
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
     let (kc, cout) = (g.window() * g.cin, ks[ks.len() - 1]);
+    if epilogue.bias.is_some_and(|b| b.len() != cout) {
+        return Err(CoreError::Graph(format!(
+            "conv_bias: bias of {} values for {cout} output channels",
+            epilogue.bias.map_or(0, <[f32]>::len)
+        )));
+    }
     if kc <= DIRECT_MAX_COLUMNS {
-        direct_conv(x, &g, k, cout, out);
+        direct_conv(x, &g, k, cout, epilogue, out);
         return Ok(());
     }
     let chunks = Chunks::new(&g);
@@ -137,7 +145,14 @@ pub fn conv(
                 Strides::row_major(kc, false),
                 Strides::row_major(cout, false),
             );
-            sgemm(rows, kc, cout, 1.0, cols, sa, k, sb, 0.0, part)
+            let beta = if epilogue.preload_bias(part, cout) {
+                1.0
+            } else {
+                0.0
+            };
+            sgemm(rows, kc, cout, 1.0, cols, sa, k, sb, beta, part)?;
+            epilogue.finish(part);
+            Ok(())
         })
     })
 }

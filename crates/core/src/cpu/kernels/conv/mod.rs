@@ -12,6 +12,46 @@ use crate::error::{CoreError, Result};
 use crate::ops::Window;
 
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
+
+/// What a forward convolution applies to its output rows before returning: a per-channel
+/// bias, then a plain relu.
+#[derive(Debug, Clone, Copy)]
+pub struct Epilogue<'a> {
+    /// Added to each output row (`cout` values).
+    pub bias: Option<&'a [f32]>,
+    /// `max(0, .)` after the bias.
+    pub relu: bool,
+}
+
+impl Epilogue<'_> {
+    /// Nothing to apply.
+    pub const NONE: Epilogue<'static> = Epilogue {
+        bias: None,
+        relu: false,
+    };
+
+    /// Applies the relu to rows the bias was already added to (by the GEMM, or the
+    /// accumulators' starting values).
+    fn finish(&self, out: &mut [f32]) {
+        if self.relu {
+            out.iter_mut().for_each(|v| *v = v.max(0.0));
+        }
+    }
+
+    /// Fills `out`'s rows of `cout` with the bias (the GEMM then adds to them); returns
+    /// whether it did.
+    fn preload_bias(&self, out: &mut [f32], cout: usize) -> bool {
+        match self.bias {
+            Some(b) => {
+                for row in out.chunks_exact_mut(cout.max(1)) {
+                    row.copy_from_slice(b);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
 pub use pool::{pool, pool_grad};
 
 /// Sizes of one convolution or pooling, spatial axes padded to three.

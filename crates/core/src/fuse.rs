@@ -1,0 +1,149 @@
+//! Graph rewrites that merge chains of ops into one kernel, run when a program is planned
+//! (after differentiation, so fused ops need no gradient rules).
+//!
+//! `conv -> add(bias) [-> relu]` becomes one `ConvBias` op: the bias and the relu are applied
+//! while the convolution's output is still in cache, instead of two more passes over it. A relu
+//! gradient that reads the relu's input is pointed at its output instead (the same mask for a
+//! plain relu), so the intermediate tensors are no longer needed at all.
+
+use crate::error::Result;
+use crate::graph::{Graph, NodeId};
+use crate::ops::{BinaryOp, Op, UnaryOp};
+
+/// True for Keras's default relu (no leak, no cap, threshold 0), whose gradient mask is
+/// `output > 0` as well as `input > 0`.
+fn plain_relu(op: &Op) -> bool {
+    match op {
+        Op::Unary(u) | Op::UnaryGrad(u) => matches!(
+            u,
+            UnaryOp::Relu { alpha, max_value: None, threshold } if *alpha == 0.0 && *threshold == 0.0
+        ),
+        _ => false,
+    }
+}
+
+/// Consumers of each node.
+fn consumers(graph: &Graph) -> Vec<Vec<NodeId>> {
+    let mut users = vec![Vec::new(); graph.nodes().len()];
+    for (id, node) in graph.nodes().iter().enumerate() {
+        for &i in &node.inputs {
+            if !users[i].contains(&id) {
+                users[i].push(id);
+            }
+        }
+    }
+    users
+}
+
+/// One match of `conv(x, k) + b [-> relu]`.
+struct ConvBiasChain {
+    conv: NodeId,
+    add: NodeId,
+    relu: Option<NodeId>,
+    bias: NodeId,
+    /// Relu gradients reading the add's output, to be pointed at the relu's output.
+    relu_grads: Vec<NodeId>,
+}
+
+/// Finds `add`'s chain if `add` adds a per-channel bias to a convolution used nowhere else.
+fn match_conv_bias(
+    graph: &Graph,
+    users: &[Vec<NodeId>],
+    kept: &[bool],
+    add: NodeId,
+) -> Option<ConvBiasChain> {
+    let node = &graph.nodes()[add];
+    if !matches!(node.op, Op::Binary(BinaryOp::Add)) || kept[add] {
+        return None;
+    }
+    let (a, b) = (node.inputs[0], node.inputs[1]);
+    let is_conv = |i: NodeId| matches!(graph.nodes()[i].op, Op::Conv(_));
+    let (conv, bias) = if is_conv(a) {
+        (a, b)
+    } else if is_conv(b) {
+        (b, a)
+    } else {
+        return None;
+    };
+    let channels = *graph.nodes()[conv].shape.last()?;
+    if kept[conv] || users[conv] != [add] || graph.nodes()[bias].shape != vec![channels] {
+        return None;
+    }
+    // A single plain relu consumer (plus relu gradients reading `add`) fuses the relu too.
+    let relus: Vec<NodeId> = users[add]
+        .iter()
+        .copied()
+        .filter(|&u| {
+            matches!(graph.nodes()[u].op, Op::Unary(_)) && plain_relu(&graph.nodes()[u].op)
+        })
+        .collect();
+    let grads: Vec<NodeId> = users[add]
+        .iter()
+        .copied()
+        .filter(|&u| {
+            let n = &graph.nodes()[u];
+            matches!(n.op, Op::UnaryGrad(_)) && plain_relu(&n.op) && n.inputs[0] == add
+        })
+        .collect();
+    let only_relu = relus.len() == 1 && users[add].len() == 1 + grads.len();
+    if only_relu
+        && grads
+            .iter()
+            .all(|&g| graph.nodes()[g].inputs[1] == relus[0])
+    {
+        return Some(ConvBiasChain {
+            conv,
+            add,
+            relu: Some(relus[0]),
+            bias,
+            relu_grads: grads,
+        });
+    }
+    Some(ConvBiasChain {
+        conv,
+        add,
+        relu: None,
+        bias,
+        relu_grads: vec![],
+    })
+}
+
+/// Applies the rewrites; `targets` (program outputs and updates) keep their values. Returns
+/// `None` when nothing matched (the caller keeps the shared graph).
+pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
+    let users = consumers(graph);
+    let mut kept = vec![false; graph.nodes().len()];
+    for &t in targets {
+        if let Some(k) = kept.get_mut(t) {
+            *k = true;
+        }
+    }
+    let chains: Vec<ConvBiasChain> = (0..graph.nodes().len())
+        .filter_map(|add| match_conv_bias(graph, &users, &kept, add))
+        .collect();
+    if chains.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for c in chains {
+        let Op::Conv(window) = fused.nodes()[c.conv].op.clone() else {
+            continue;
+        };
+        let (x, k) = (
+            fused.nodes()[c.conv].inputs[0],
+            fused.nodes()[c.conv].inputs[1],
+        );
+        let target = c.relu.unwrap_or(c.add);
+        let relu = c.relu.is_some();
+        fused.replace(target, Op::ConvBias { window, relu }, vec![x, k, c.bias])?;
+        for g in c.relu_grads {
+            {
+                let mut inputs = fused.nodes()[g].inputs.clone();
+                inputs[0] = target;
+                let op = fused.nodes()[g].op.clone();
+                fused.replace(g, op, inputs)?;
+            }
+        }
+    }
+    Ok(Some(fused))
+}

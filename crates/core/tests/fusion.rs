@@ -1,0 +1,119 @@
+//! The fusion pass (`rkeras_core::fuse`): fused programs compute what the unfused graph does.
+
+use std::sync::Arc;
+
+use ndarray::{ArrayD, IxDyn};
+use rkeras_core::attrs::{AttrValue, Attrs};
+use rkeras_core::autodiff::gradients;
+use rkeras_core::{Cpu, Feed, Graph, NodeId, Op, Program, Rng, Store};
+
+fn arr(shape: &[usize], seed: u64) -> ArrayD<f32> {
+    let n: usize = shape.iter().product();
+    let mut v = vec![0.0; n];
+    Rng::seeded(seed).fill(
+        rkeras_core::ops::Distribution::Uniform {
+            low: -1.0,
+            high: 1.0,
+        },
+        &mut v,
+    );
+    ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
+}
+
+/// `sum(act(conv(x, k) + b) * w)` and its gradients for x, k and b; returns the graph, the
+/// add node, the activation node and the nodes to fetch (loss, output, dx, dk, db).
+fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
+    let mut g = Graph::new();
+    let x = g.input(vec![None, Some(6), Some(5), Some(cin)]);
+    let k = g.input(vec![Some(3), Some(3), Some(cin), Some(4)]);
+    let b = g.input(vec![Some(4)]);
+    let w = g.input(vec![None, Some(6), Some(5), Some(4)]);
+    let attrs = Attrs::new().with("padding", AttrValue::Str("same".into()));
+    let c = g.add_named("conv", &[x, k], &attrs).unwrap();
+    let add = g.add_named("add", &[c, b], &Attrs::new()).unwrap();
+    let act_attrs = match relu {
+        "leaky" => Attrs::new().with("alpha", AttrValue::Float(0.1)),
+        _ => Attrs::new(),
+    };
+    let act = g.add_named("relu", &[add], &act_attrs).unwrap();
+    let prod = g.add_named("multiply", &[act, w], &Attrs::new()).unwrap();
+    let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+    let grads = gradients(&mut g, loss, &[x, k, b]).unwrap();
+    let fetch = vec![loss, act, grads[0], grads[1], grads[2]];
+    (g, add, act, fetch)
+}
+
+fn run(g: Graph, outputs: Vec<NodeId>, cin: usize) -> (Program<Cpu>, Vec<Vec<f32>>) {
+    let feeds = [
+        arr(&[3, 6, 5, cin], 1),
+        arr(&[3, 3, cin, 4], 2),
+        arr(&[4], 3),
+        arr(&[3, 6, 5, 4], 4),
+    ];
+    let mut p: Program<Cpu> = Program::new(Arc::new(g), outputs, vec![]).unwrap();
+    let f: Vec<Option<Feed>> = feeds
+        .iter()
+        .map(|a| {
+            Some(Feed {
+                shape: a.shape(),
+                data: a.as_slice().unwrap(),
+            })
+        })
+        .collect();
+    let out = p
+        .run(&Cpu, &mut Store::new(), &f, &mut Rng::seeded(0))
+        .unwrap()
+        .into_iter()
+        .map(|t| t.data)
+        .collect();
+    (p, out)
+}
+
+fn assert_close(a: &[Vec<f32>], b: &[Vec<f32>]) {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert_eq!(x.len(), y.len());
+        for (p, q) in x.iter().zip(y) {
+            assert!(
+                (p - q).abs() <= 1e-4 * (1.0 + q.abs()),
+                "fetch {i}: {p} vs {q}"
+            );
+        }
+    }
+}
+
+#[test]
+fn conv_bias_relu_fuses_and_matches_the_unfused_graph() {
+    // 2 input channels: 18 window columns (direct kernel); 6: 54 (im2col + GEMM).
+    for cin in [2, 6] {
+        let (g, add, act, fetch) = model(cin, "plain");
+        let (fused, got) = run(g.clone(), fetch.clone(), cin);
+        assert!(matches!(
+            fused.graph().node(act).unwrap().op,
+            Op::ConvBias { relu: true, .. }
+        ));
+        // Fetching the add's output keeps it, which turns the rewrite off.
+        let mut unfused_fetch = fetch.clone();
+        unfused_fetch.push(add);
+        let (unfused, want) = run(g, unfused_fetch, cin);
+        assert!(matches!(
+            unfused.graph().node(act).unwrap().op,
+            Op::Unary(_)
+        ));
+        assert_close(&got, &want[..fetch.len()]);
+    }
+}
+
+#[test]
+fn a_leaky_relu_is_left_alone_but_the_bias_is_fused() {
+    let (g, add, act, fetch) = model(6, "leaky");
+    let (fused, got) = run(g.clone(), fetch.clone(), 6);
+    assert!(matches!(
+        fused.graph().node(add).unwrap().op,
+        Op::ConvBias { relu: false, .. }
+    ));
+    assert!(matches!(fused.graph().node(act).unwrap().op, Op::Unary(_)));
+    let mut unfused_fetch = fetch.clone();
+    unfused_fetch.push(add);
+    let (_, want) = run(g, unfused_fetch, 6);
+    assert_close(&got, &want[..fetch.len()]);
+}
