@@ -234,6 +234,12 @@ fn periodic(
         return Ok(());
     }
     let rows = |o: &mut [f32], x: &[f32]| {
+        if p == 1 {
+            // A scalar operand: one flat loop rather than rows of one element.
+            let y = period[0];
+            o.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x, y));
+            return;
+        }
         for (orow, xrow) in o.chunks_mut(p).zip(x.chunks(p)) {
             for ((o, &x), &y) in orow.iter_mut().zip(xrow).zip(period) {
                 *o = f(x, y);
