@@ -38,7 +38,12 @@ fn bench(c: &mut Criterion) {
     let pool = |kind, grad| {
         let (size, window) = (vec![2, 2], window(2));
         if grad {
-            Op::PoolGrad { kind, size, window }
+            Op::PoolGrad {
+                kind,
+                size,
+                window,
+                relu_mask: false,
+            }
         } else {
             Op::Pool { kind, size, window }
         }

@@ -5,6 +5,9 @@
 //! while the convolution's output is still in cache, instead of two more passes over it. A relu
 //! gradient that reads the relu's input is pointed at its output instead (the same mask for a
 //! plain relu), so the intermediate tensors are no longer needed at all.
+//!
+//! `relu_grad(a, _, pool_grad(a, dy))` becomes one masked pooling gradient (the relu's mask
+//! applied while each sample's gradient is in cache).
 
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
@@ -111,15 +114,22 @@ fn match_conv_bias(
 /// Applies the rewrites; `targets` (program outputs and updates) keep their values. Returns
 /// `None` when nothing matched (the caller keeps the shared graph).
 pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
-    let users = consumers(graph);
     let mut kept = vec![false; graph.nodes().len()];
     for &t in targets {
         if let Some(k) = kept.get_mut(t) {
             *k = true;
         }
     }
+    let after_conv = conv_bias(graph, &kept)?;
+    let current = after_conv.as_ref().unwrap_or(graph);
+    Ok(pool_grad_relu(current, &kept)?.or(after_conv))
+}
+
+/// `conv -> add(bias) [-> relu]` as `ConvBias`.
+fn conv_bias(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph);
     let chains: Vec<ConvBiasChain> = (0..graph.nodes().len())
-        .filter_map(|add| match_conv_bias(graph, &users, &kept, add))
+        .filter_map(|add| match_conv_bias(graph, &users, kept, add))
         .collect();
     if chains.is_empty() {
         return Ok(None);
@@ -137,13 +147,58 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
         let relu = c.relu.is_some();
         fused.replace(target, Op::ConvBias { window, relu }, vec![x, k, c.bias])?;
         for g in c.relu_grads {
-            {
-                let mut inputs = fused.nodes()[g].inputs.clone();
-                inputs[0] = target;
-                let op = fused.nodes()[g].op.clone();
-                fused.replace(g, op, inputs)?;
-            }
+            let mut inputs = fused.nodes()[g].inputs.clone();
+            inputs[0] = target;
+            let op = fused.nodes()[g].op.clone();
+            fused.replace(g, op, inputs)?;
         }
+    }
+    Ok(Some(fused))
+}
+
+/// `relu_grad(a, _, pool_grad(a, dy))` (a plain relu's gradient masking a pooling gradient
+/// over the same tensor) as one `PoolGrad` with `relu_mask`, when nothing else reads the
+/// unmasked gradient.
+fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph);
+    let matches: Vec<(NodeId, NodeId)> = (0..graph.nodes().len())
+        .filter_map(|r| {
+            let node = &graph.nodes()[r];
+            if !matches!(node.op, Op::UnaryGrad(_)) || !plain_relu(&node.op) {
+                return None;
+            }
+            let pg = node.inputs[2];
+            let pool = &graph.nodes()[pg];
+            let unmasked = matches!(
+                pool.op,
+                Op::PoolGrad {
+                    relu_mask: false,
+                    ..
+                }
+            );
+            (unmasked && pool.inputs[0] == node.inputs[0] && users[pg] == [r] && !kept[pg])
+                .then_some((r, pg))
+        })
+        .collect();
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (r, pg) in matches {
+        let Op::PoolGrad {
+            kind, size, window, ..
+        } = fused.nodes()[pg].op.clone()
+        else {
+            continue;
+        };
+        let op = Op::PoolGrad {
+            kind,
+            size,
+            window,
+            relu_mask: true,
+        };
+        let inputs = fused.nodes()[pg].inputs.clone();
+        fused.replace(r, op, inputs)?;
     }
     Ok(Some(fused))
 }

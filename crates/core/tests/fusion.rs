@@ -20,14 +20,18 @@ fn arr(shape: &[usize], seed: u64) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(shape), v).unwrap()
 }
 
-/// `sum(act(conv(x, k) + b) * w)` and its gradients for x, k and b; returns the graph, the
-/// add node, the activation node and the nodes to fetch (loss, output, dx, dk, db).
+/// `sum(act(conv(x, k) + b) * w)` (with `"pooled"`: `sum(max_pool(relu(...)) * w)`) and its
+/// gradients for x, k and b; returns the graph, the add node, the activation node and the nodes
+/// to fetch (loss, output, dx, dk, db).
 fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     let mut g = Graph::new();
     let x = g.input(vec![None, Some(6), Some(5), Some(cin)]);
     let k = g.input(vec![Some(3), Some(3), Some(cin), Some(4)]);
     let b = g.input(vec![Some(4)]);
-    let w = g.input(vec![None, Some(6), Some(5), Some(4)]);
+    let w = match relu {
+        "pooled" => g.input(vec![None, Some(3), Some(2), Some(4)]),
+        _ => g.input(vec![None, Some(6), Some(5), Some(4)]),
+    };
     let attrs = Attrs::new().with("padding", AttrValue::Str("same".into()));
     let c = g.add_named("conv", &[x, k], &attrs).unwrap();
     let add = g.add_named("add", &[c, b], &Attrs::new()).unwrap();
@@ -36,7 +40,11 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
         _ => Attrs::new(),
     };
     let act = g.add_named("relu", &[add], &act_attrs).unwrap();
-    let prod = g.add_named("multiply", &[act, w], &Attrs::new()).unwrap();
+    let out = match relu {
+        "pooled" => g.add_named("max_pool", &[act], &Attrs::new()).unwrap(),
+        _ => act,
+    };
+    let prod = g.add_named("multiply", &[out, w], &Attrs::new()).unwrap();
     let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
     let grads = gradients(&mut g, loss, &[x, k, b]).unwrap();
     let fetch = vec![loss, act, grads[0], grads[1], grads[2]];
@@ -44,11 +52,15 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
 }
 
 fn run(g: Graph, outputs: Vec<NodeId>, cin: usize) -> (Program<Cpu>, Vec<Vec<f32>>) {
+    let w_shape: Vec<usize> = g.nodes()[g.inputs()[3]].shape[1..]
+        .iter()
+        .map(|d| d.unwrap())
+        .collect();
     let feeds = [
         arr(&[3, 6, 5, cin], 1),
         arr(&[3, 3, cin, 4], 2),
         arr(&[4], 3),
-        arr(&[3, 6, 5, 4], 4),
+        arr(&[&[3], &w_shape[..]].concat(), 4),
     ];
     let mut p: Program<Cpu> = Program::new(Arc::new(g), outputs, vec![]).unwrap();
     let f: Vec<Option<Feed>> = feeds
@@ -115,5 +127,35 @@ fn a_leaky_relu_is_left_alone_but_the_bias_is_fused() {
     let mut unfused_fetch = fetch.clone();
     unfused_fetch.push(add);
     let (_, want) = run(g, unfused_fetch, 6);
+    assert_close(&got, &want[..fetch.len()]);
+}
+
+#[test]
+fn a_max_pool_gradient_takes_the_relu_mask() {
+    let (g, add, _, fetch) = model(6, "pooled");
+    let (fused, got) = run(g.clone(), fetch.clone(), 6);
+    let masked = fused.graph().nodes().iter().filter(|n| {
+        matches!(
+            n.op,
+            Op::PoolGrad {
+                relu_mask: true,
+                ..
+            }
+        )
+    });
+    assert_eq!(masked.count(), 1);
+    let mut unfused_fetch = fetch.clone();
+    unfused_fetch.push(add);
+    let (unfused, want) = run(g, unfused_fetch, 6);
+    let masked = unfused.graph().nodes().iter().filter(|n| {
+        matches!(
+            n.op,
+            Op::PoolGrad {
+                relu_mask: true,
+                ..
+            }
+        )
+    });
+    assert_eq!(masked.count(), 0);
     assert_close(&got, &want[..fetch.len()]);
 }

@@ -319,6 +319,7 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
                 kind: *kind,
                 size: size.clone(),
                 window: window.clone(),
+                relu_mask: false,
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }

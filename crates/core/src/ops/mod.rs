@@ -142,11 +142,13 @@ pub enum Op {
         size: Vec<usize>,
         window: Window,
     },
-    /// Gradient of `Pool`: inputs `(x, dy)`.
+    /// Gradient of `Pool`: inputs `(x, dy)`. With `relu_mask` (set only by the fusion pass) it
+    /// is also zeroed where `x <= 0`: a plain relu's gradient when `x` is that relu's output.
     PoolGrad {
         kind: PoolKind,
         size: Vec<usize>,
         window: Window,
+        relu_mask: bool,
     },
 }
 
@@ -216,7 +218,12 @@ impl Op {
                 kind: PoolKind::Avg,
                 ..
             } => "avg_pool".into(),
-            Op::PoolGrad { .. } => "pool_grad".into(),
+            Op::PoolGrad {
+                relu_mask: false, ..
+            } => "pool_grad".into(),
+            Op::PoolGrad {
+                relu_mask: true, ..
+            } => "pool_grad_relu".into(),
         }
     }
 

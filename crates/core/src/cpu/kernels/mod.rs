@@ -123,13 +123,19 @@ pub fn run(
             window,
             out,
         ),
-        Op::PoolGrad { kind, size, window } => conv::pool_grad(
+        Op::PoolGrad {
+            kind,
+            size,
+            window,
+            relu_mask,
+        } => conv::pool_grad(
             *kind,
             slice(&inputs[0])?,
             inputs[0].shape(),
             slice(&inputs[1])?,
             size,
             window,
+            *relu_mask,
             out,
         ),
         Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(

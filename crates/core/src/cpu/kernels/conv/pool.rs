@@ -52,7 +52,9 @@ fn pool_sample(kind: PoolKind, g: &Geom, xs: &[f32], o: &mut [f32]) {
 }
 
 /// Gradient of pooling: max routes each output's gradient to the first maximum of its window,
-/// average spreads it over the window's in-bounds elements.
+/// average spreads it over the window's in-bounds elements; with `relu_mask`, zero where
+/// `x <= 0`.
+#[allow(clippy::too_many_arguments)]
 pub fn pool_grad(
     kind: PoolKind,
     x: &[f32],
@@ -60,6 +62,7 @@ pub fn pool_grad(
     dy: &[f32],
     size: &[usize],
     w: &Window,
+    relu_mask: bool,
     out: &mut [f32],
 ) -> Result<()> {
     let g = Geom::new(xs, size, w)?;
@@ -67,7 +70,7 @@ pub fn pool_grad(
     let run = |(n, dx): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
         let dys = &dy[n * per_out..(n + 1) * per_out];
-        pool_grad_sample(kind, &g, xs, dys, dx);
+        pool_grad_sample(kind, &g, xs, dys, relu_mask, dx);
     };
     per_sample(
         out,
@@ -80,7 +83,14 @@ pub fn pool_grad(
 
 /// Pooling gradient of one sample, one window at a time, vectorized over channels.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn pool_grad_sample(kind: PoolKind, g: &Geom, xs: &[f32], dys: &[f32], dx: &mut [f32]) {
+fn pool_grad_sample(
+    kind: PoolKind,
+    g: &Geom,
+    xs: &[f32],
+    dys: &[f32],
+    relu_mask: bool,
+    dx: &mut [f32],
+) {
     let c = g.cin;
     // Disjoint windows write each input element at most once (`=` instead of `+=`); only
     // elements outside every window then need zeroing first.
@@ -124,6 +134,13 @@ fn pool_grad_sample(kind: PoolKind, g: &Geom, xs: &[f32], dys: &[f32], dx: &mut 
             }
         }
     });
+    if relu_mask {
+        // While the sample is in cache: zero where the pooled input (a relu's output) is not
+        // positive.
+        dx.iter_mut()
+            .zip(xs)
+            .for_each(|(d, &v)| *d = if v > 0.0 { *d } else { 0.0 });
+    }
 }
 
 /// `best[ch]` = the maximum of `xs[s * c + ch]` over the window's `sources` (`-inf` for an
