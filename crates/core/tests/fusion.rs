@@ -29,7 +29,7 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     let k = g.input(vec![Some(3), Some(3), Some(cin), Some(4)]);
     let b = g.input(vec![Some(4)]);
     let w = match relu {
-        "pooled" => g.input(vec![None, Some(3), Some(2), Some(4)]),
+        "pooled" | "avg_pooled" => g.input(vec![None, Some(3), Some(2), Some(4)]),
         _ => g.input(vec![None, Some(6), Some(5), Some(4)]),
     };
     let attrs = Attrs::new().with("padding", AttrValue::Str("same".into()));
@@ -42,6 +42,7 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     let act = g.add_named("relu", &[add], &act_attrs).unwrap();
     let out = match relu {
         "pooled" => g.add_named("max_pool", &[act], &Attrs::new()).unwrap(),
+        "avg_pooled" => g.add_named("avg_pool", &[act], &Attrs::new()).unwrap(),
         _ => act,
     };
     let prod = g.add_named("multiply", &[out, w], &Attrs::new()).unwrap();
@@ -131,8 +132,14 @@ fn a_leaky_relu_is_left_alone_but_the_bias_is_fused() {
 }
 
 #[test]
-fn a_max_pool_gradient_takes_the_relu_mask() {
-    let (g, add, _, fetch) = model(6, "pooled");
+fn a_pooling_gradient_takes_the_relu_mask() {
+    for pooling in ["pooled", "avg_pooled"] {
+        pooling_gradient_takes_the_relu_mask(pooling);
+    }
+}
+
+fn pooling_gradient_takes_the_relu_mask(pooling: &str) {
+    let (g, add, _, fetch) = model(6, pooling);
     let (fused, got) = run(g.clone(), fetch.clone(), 6);
     let masked = fused.graph().nodes().iter().filter(|n| {
         matches!(

@@ -261,8 +261,23 @@ impl WithSimd for GradKernelSample<'_> {
         let (mut tiles, mut tile) = (Tiles::new(g, xs), [[0.0; DIRECT_MAX_COLUMNS]; TILE]);
         while let Some((first, rows)) = tiles.fill(&mut tile) {
             let dy = &dys[first * cout..(first + rows) * cout];
+            // A full tile: each block's TILE gradient rows stay in registers across the taps.
+            let full_blocks = if rows == TILE { blocks } else { 0 };
+            for b in 0..full_blocks {
+                let dv: [S::f32s; TILE] = std::array::from_fn(|p| {
+                    S::as_simd_f32s(&dy[p * cout + b * lanes..p * cout + (b + 1) * lanes]).0[0]
+                });
+                for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
+                    let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
+                    let mut acc = *kv;
+                    for p in 0..TILE {
+                        acc = simd.mul_add_e_f32s(simd.splat_f32s(tile[p][j]), dv[p], acc);
+                    }
+                    *kv = acc;
+                }
+            }
             for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
-                for b in 0..blocks {
+                for b in full_blocks..blocks {
                     let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
                     let mut acc = *kv;
                     for (drow, col) in dy.chunks_exact(cout).zip(&tile) {

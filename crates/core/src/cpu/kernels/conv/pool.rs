@@ -115,6 +115,11 @@ fn pool_grad_sample(
                     let (k, lanes) = (k as f32, arg.iter_mut().zip(xrow).zip(&best));
                     lanes.for_each(|((a, &v), &b)| *a = if v == b { k } else { *a });
                 }
+                if relu_mask {
+                    // A window whose maximum is not positive routes nothing (no index matches).
+                    let lanes = arg.iter_mut().zip(&best);
+                    lanes.for_each(|(a, &b)| *a = if b > 0.0 { *a } else { -1.0 });
+                }
                 for (k, &s) in sources.iter().enumerate() {
                     let dxrow = &mut dx[s * c..(s + 1) * c];
                     route_to_index(dxrow, drow, &arg, k as f32, disjoint);
@@ -134,9 +139,10 @@ fn pool_grad_sample(
             }
         }
     });
-    if relu_mask {
+    if relu_mask && kind == PoolKind::Avg {
         // While the sample is in cache: zero where the pooled input (a relu's output) is not
-        // positive.
+        // positive. (Max pooling masked its windows above: a routed element equals its
+        // window's maximum.)
         dx.iter_mut()
             .zip(xs)
             .for_each(|(d, &v)| *d = if v > 0.0 { *d } else { 0.0 });
