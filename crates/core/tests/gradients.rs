@@ -394,6 +394,38 @@ fn convolutions() {
 }
 
 #[test]
+fn depthwise_convolutions() {
+    // (attrs, input shape, kernel shape (*k, C, M))
+    let cases: [(Attrs, &[usize], &[usize]); 4] = [
+        (
+            conv_attrs(&[1, 1], &[1, 1], "valid"),
+            &[2, 5, 4, 3],
+            &[3, 2, 3, 1],
+        ),
+        (
+            conv_attrs(&[2, 2], &[1, 1], "same"),
+            &[1, 5, 5, 2],
+            &[3, 3, 2, 2],
+        ),
+        (conv_attrs(&[1], &[2], "causal"), &[2, 6, 2], &[2, 2, 3]),
+        (
+            conv_attrs(&[1, 1, 1], &[1, 1, 1], "valid"),
+            &[1, 3, 3, 2, 2],
+            &[2, 2, 1, 2, 1],
+        ),
+    ];
+    for (i, (attrs, xs, ks)) in cases.into_iter().enumerate() {
+        let seed = 2 * i as u64;
+        check(
+            "depthwise_conv",
+            attrs,
+            vec![arr(xs, seed + 30), arr(ks, seed + 31)],
+            &[0, 1],
+        );
+    }
+}
+
+#[test]
 fn transposed_convolutions() {
     let t = |strides: &[i64], padding: &str| {
         a().with("strides", ints(strides))

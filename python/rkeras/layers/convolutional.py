@@ -381,19 +381,10 @@ def _depthwise_conv(x: Any, kernel_var: Any, strides: Sequence, dilation_rate: S
                     padding: str) -> Any:
     """Depthwise convolution of channels-last `x` with a ``(*k, in, multiplier)`` kernel:
     output channel ``c * multiplier + m`` is input channel ``c`` convolved with
-    ``kernel[..., c, m]`` (TensorFlow's order), done as one ``conv`` per input channel."""
+    ``kernel[..., c, m]`` (TensorFlow's order), one native ``depthwise_conv`` op."""
     kernel = conv_utils.read_in_graph(kernel_var, x)
-    shape = _int_shape(kernel_var)
-    rank = len(shape) - 2
-    cin, mult = shape[-2], shape[-1]
-    # (*k, in, mult) -> (*k, 1, in * mult): column c * mult + m is kernel[..., c, m].
-    kernel = K.reshape(kernel, tuple(shape[:rank]) + (1, cin * mult))
-    attrs = dict(strides=list(strides), dilation_rate=list(dilation_rate), padding=padding)
-    if cin == 1:
-        return apply("conv", [x, kernel], **attrs)
-    parts = [apply("conv", [x[..., c:c + 1], kernel[..., c * mult:(c + 1) * mult]], **attrs)
-             for c in range(cin)]
-    return K.concatenate(parts, axis=-1)
+    return apply("depthwise_conv", [x, kernel], strides=list(strides),
+                 dilation_rate=list(dilation_rate), padding=padding)
 
 
 class DepthwiseConv(Conv):

@@ -120,6 +120,7 @@ pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op
     let rank = inputs.first().map_or(0, |s| s.len());
     Ok(Some(match name {
         "conv" => Op::Conv(window(name, a, rank, Some("dilation_rate"), None)?),
+        "depthwise_conv" => Op::DepthwiseConv(window(name, a, rank, Some("dilation_rate"), None)?),
         "conv_transpose" => {
             let w = window(name, a, rank, Some("dilation_rate"), None)?;
             if w.dilation.iter().any(|&d| d != 1) || w.padding == Padding::Causal {
@@ -275,6 +276,38 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             out.push(Some(cout));
             Ok(out)
         }
+        Op::DepthwiseConv(w) => {
+            let k = &inputs[1];
+            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
+            let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
+                return shape_err(
+                    &name,
+                    format!(
+                        "kernel {} must be known and have the input's rank ({})",
+                        fmt_shape(k),
+                        fmt_shape(x)
+                    ),
+                );
+            };
+            let (cin, mult) = (kdims[kdims.len() - 2], kdims[kdims.len() - 1]);
+            if let Some(c) = x[x.len() - 1] {
+                if c != cin {
+                    return shape_err(
+                        &name,
+                        format!(
+                            "input {} has {c} channels, the depthwise kernel {} expects {cin}",
+                            fmt_shape(x),
+                            fmt_shape(k)
+                        ),
+                    );
+                }
+            }
+            let mut out = vec![x[0]];
+            out.extend(spatial_out(&name, w, x, &kdims[..kdims.len() - 2])?);
+            out.push(Some(cin * mult));
+            Ok(out)
+        }
+        Op::DepthwiseConvGradInput(_) | Op::DepthwiseConvGradKernel(_) => Ok(inputs[2].clone()),
         Op::ConvGradInput(_) => Ok(inputs[2].clone()),
         Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
         Op::Pool { size, window, .. } => {
@@ -305,6 +338,12 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             let (x, k) = (n.inputs[0], n.inputs[1]);
             let dx = g.add(Op::ConvGradInput(w.clone()), &[dy, k, x])?;
             let dk = g.add(Op::ConvGradKernel(w.clone()), &[x, dy, k])?;
+            Ok(vec![Some(dx), Some(dk)])
+        }
+        Op::DepthwiseConv(w) => {
+            let (x, k) = (n.inputs[0], n.inputs[1]);
+            let dx = g.add(Op::DepthwiseConvGradInput(w.clone()), &[dy, k, x])?;
+            let dk = g.add(Op::DepthwiseConvGradKernel(w.clone()), &[x, dy, k])?;
             Ok(vec![Some(dx), Some(dk)])
         }
         Op::ConvTranspose(w) => {

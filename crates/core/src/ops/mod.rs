@@ -136,6 +136,13 @@ pub enum Op {
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
     ConvGradKernel(Window),
+    /// Depthwise convolution: inputs `(x, kernel)` with the kernel `(*kernel_size, C, M)`;
+    /// output channel `c * M + m` is input channel `c` convolved with `kernel[..., c, m]`.
+    DepthwiseConv(Window),
+    /// Gradient of `DepthwiseConv` for its input: inputs `(dy, kernel, x)`.
+    DepthwiseConvGradInput(Window),
+    /// Gradient of `DepthwiseConv` for its kernel: inputs `(x, dy, kernel)`.
+    DepthwiseConvGradKernel(Window),
     /// Max or average pooling over windows of `size`.
     Pool {
         kind: PoolKind,
@@ -210,6 +217,9 @@ impl Op {
             Op::ConvGradInput(_) => "conv_grad_input".into(),
             Op::ConvTranspose(_) => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
+            Op::DepthwiseConv(_) => "depthwise_conv".into(),
+            Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
+            Op::DepthwiseConvGradKernel(_) => "depthwise_conv_grad_kernel".into(),
             Op::Pool {
                 kind: PoolKind::Max,
                 ..
@@ -307,6 +317,9 @@ impl Op {
             | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::DepthwiseConv(_)
+            | Op::DepthwiseConvGradInput(_)
+            | Op::DepthwiseConvGradKernel(_)
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
@@ -324,8 +337,10 @@ impl Op {
             | Op::GatherGrad { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::DepthwiseConvGradInput(_)
+            | Op::DepthwiseConvGradKernel(_)
             | Op::ConvBias { .. } => 3,
-            Op::Conv(_) | Op::ConvTranspose(_) | Op::PoolGrad { .. } => 2,
+            Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose(_) | Op::PoolGrad { .. } => 2,
             Op::Binary(_)
             | Op::ProdGrad { .. }
             | Op::ReduceGrad { .. }
@@ -366,6 +381,9 @@ impl Op {
             | Op::ConvTranspose(_)
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::DepthwiseConv(_)
+            | Op::DepthwiseConvGradInput(_)
+            | Op::DepthwiseConvGradKernel(_)
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::backward(g, &n, dy),
             _ => structural::backward(g, &n, node, dy),

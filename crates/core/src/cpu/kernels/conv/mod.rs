@@ -2,6 +2,7 @@
 //! leading axes of length 1), channels last: im2col + GEMM convolution (`im2col`), direct
 //! convolution for short windows (`direct`), and pooling (`pool`).
 
+mod depthwise;
 mod direct;
 mod im2col;
 mod pool;
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use crate::error::{CoreError, Result};
 use crate::ops::Window;
 
+pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
 
 /// What a forward convolution applies to its output rows before returning: a per-channel
@@ -142,6 +144,31 @@ impl Geom {
                         }
                     }
                     f(row, &sources);
+                    row += 1;
+                }
+            }
+        }
+    }
+
+    /// Calls `f(row, tap, source)` for each output position (`row`, in output order) and each
+    /// window offset (`tap`, in window order) that lies inside the input (`source`).
+    #[inline(always)]
+    pub(super) fn for_each_tap(&self, mut f: impl FnMut(usize, usize, usize)) {
+        let mut row = 0;
+        for o0 in 0..self.o[0] {
+            for o1 in 0..self.o[1] {
+                for o2 in 0..self.o[2] {
+                    let mut tap = 0;
+                    for k0 in 0..self.k[0] {
+                        for k1 in 0..self.k[1] {
+                            for k2 in 0..self.k[2] {
+                                if let Some(s) = self.source([o0, o1, o2], [k0, k1, k2]) {
+                                    f(row, tap, s);
+                                }
+                                tap += 1;
+                            }
+                        }
+                    }
                     row += 1;
                 }
             }
