@@ -85,6 +85,7 @@ OPS.update({
     "one_hot": (1, {"num_classes": 3}),
     "conv": (2, {"strides": [1], "dilation_rate": [1], "padding": "valid"}),
     "conv_transpose": (2, {"strides": [2], "padding": "valid"}),
+    "depthwise_conv": (2, {"strides": [1], "dilation_rate": [1], "padding": "valid"}),
     "max_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
     "avg_pool": (1, {"pool_size": [1], "strides": [1], "padding": "valid"}),
 })
@@ -124,6 +125,7 @@ BAD_ATTRS: dict = {
     "one_hot": [{}, {"num_classes": 0}, {"num_classes": -2}],
     "conv": [{"padding": "full"}, {"strides": [0]}, {"padding": "causal"}],
     "conv_transpose": [{"padding": "causal"}, {"strides": [0]}, {"dilation_rate": [2]}],
+    "depthwise_conv": [{"padding": "full"}, {"strides": [0]}, {"padding": "causal"}],
     "max_pool": [{"pool_size": [0]}, {"padding": "wide"}],
     "avg_pool": [{"strides": [-1]}],
 }
@@ -154,6 +156,8 @@ BAD_SHAPES.update({
     "sum": [[()]],
     "conv": [[(1, 2, 2, 1), (3, 3, 1, 4)], [(1, 4, 4, 2), (3, 3, 1, 4)], [(1, 4, 4, 1), (3, 1, 4)]],
     "conv_transpose": [[(1, 4, 4, 2), (3, 3, 4, 1)], [(1, 4, 4, 1), (3, 4, 1)]],
+    "depthwise_conv": [[(1, 2, 2, 1), (3, 3, 1, 2)], [(1, 4, 4, 2), (3, 3, 1, 2)],
+                       [(1, 4, 4, 1), (3, 1, 2)]],
     "max_pool": [[(2,)], [(1, 0, 3, 1)]],
     "avg_pool": [[(2, 3, 4, 5, 6, 7)]],
 })
@@ -257,7 +261,7 @@ def test_every_op_has_a_valid_call():
             shapes = [(2, 3), (3, 2)]
         if name == "squeeze":
             shapes = [(1, 3)]
-        if name == "conv":
+        if name in ("conv", "depthwise_conv"):
             shapes = [(2, 5, 3), (2, 3, 4)]
         if name == "conv_transpose":
             shapes = [(2, 5, 3), (2, 4, 3)]
