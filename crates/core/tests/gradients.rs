@@ -674,3 +674,22 @@ fn large_batches_split_into_chunks_match_small_batches() {
         );
     }
 }
+
+#[test]
+fn max_pool_ignores_nan_like_a_missing_value() {
+    // One 2x2 window per channel, NaN first: the maximum of the rest (both the 16-lane block
+    // and the remainder channels).
+    let channels = 19;
+    let mut g = Graph::new();
+    let x = g.input(vec![Some(1), Some(2), Some(2), Some(channels)]);
+    let y = g
+        .add_named("max_pool", &[x], &a().with("pool_size", ints(&[2, 2])))
+        .unwrap();
+    let mut data = Vec::new();
+    for v in [f32::NAN, 1.0, 3.0, 2.0] {
+        data.extend(std::iter::repeat_n(v, channels));
+    }
+    let input = ArrayD::from_shape_vec(IxDyn(&[1, 2, 2, channels]), data).unwrap();
+    let got = run(&Arc::new(g), vec![y], &[input]).remove(0);
+    assert_eq!(got, vec![3.0; channels]);
+}

@@ -2,6 +2,7 @@
 //! channels.
 
 use multiversion::multiversion;
+use pulp::{Arch, Simd, WithSimd};
 
 use super::{per_sample, Geom, LANES};
 use crate::error::Result;
@@ -18,8 +19,14 @@ pub fn pool(
 ) -> Result<()> {
     let g = Geom::new(xs, size, w)?;
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
+    let (arch, fast) = (Arch::new(), kind == PoolKind::Max && disjoint_windows(&g));
     let run = |(n, o): (usize, &mut [f32])| {
-        pool_sample(kind, &g, &x[n * per_in..(n + 1) * per_in], o);
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        if fast {
+            arch.dispatch(DisjointMax { g: &g, xs, o });
+        } else {
+            pool_sample(kind, &g, xs, o);
+        }
     };
     per_sample(
         out,
@@ -67,10 +74,22 @@ pub fn pool_grad(
 ) -> Result<()> {
     let g = Geom::new(xs, size, w)?;
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
+    let arch = Arch::new();
+    let fast = kind == PoolKind::Max && disjoint_windows(&g);
     let run = |(n, dx): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
         let dys = &dy[n * per_out..(n + 1) * per_out];
-        pool_grad_sample(kind, &g, xs, dys, relu_mask, dx);
+        if fast {
+            arch.dispatch(DisjointMaxGrad {
+                g: &g,
+                xs,
+                dys,
+                relu_mask,
+                dx,
+            });
+        } else {
+            pool_grad_sample(kind, &g, xs, dys, relu_mask, dx);
+        }
     };
     per_sample(
         out,
@@ -184,5 +203,157 @@ fn route_to_index(dx: &mut [f32], dy: &[f32], arg: &[f32], k: f32, assign: bool)
         lanes.for_each(|((d, &g), &a)| *d = if a == k { g } else { 0.0 });
     } else {
         lanes.for_each(|((d, &g), &a)| *d += if a == k { g } else { 0.0 });
+    }
+}
+
+/// Max-pooling gradient of one sample for the common case of windows that neither overlap nor
+/// cross the border (e.g. 2x2 with stride 2, 'valid'), in explicit SIMD: per window and block
+/// of channels, the maximum, then the first element equal to it takes `dy` (masked by
+/// `max > 0` with `relu_mask`), every other element zero.
+struct DisjointMaxGrad<'a> {
+    g: &'a Geom,
+    xs: &'a [f32],
+    dys: &'a [f32],
+    relu_mask: bool,
+    dx: &'a mut [f32],
+}
+
+/// Largest window of the disjoint fast paths (its input positions are listed on the stack).
+const MAX_WINDOW: usize = 64;
+
+/// Whether the disjoint fast paths apply: windows that neither overlap nor cross the border
+/// (no padding), of at most `MAX_WINDOW` elements.
+fn disjoint_windows(g: &Geom) -> bool {
+    g.window() <= MAX_WINDOW
+        && (0..3).all(|a| g.stride[a] >= g.k[a] && g.pad[a] == 0 && g.dil[a] == 1)
+}
+
+/// The input positions of output position `o`'s window (inside the input: no padding).
+#[inline(always)]
+fn window_sources<'a>(g: &Geom, o: [usize; 3], out: &'a mut [usize; MAX_WINDOW]) -> &'a [usize] {
+    let mut n = 0;
+    for k0 in 0..g.k[0] {
+        for k1 in 0..g.k[1] {
+            let base = ((o[0] * g.stride[0] + k0) * g.s[1] + o[1] * g.stride[1] + k1) * g.s[2]
+                + o[2] * g.stride[2];
+            for k2 in 0..g.k[2] {
+                out[n] = base + k2;
+                n += 1;
+            }
+        }
+    }
+    &out[..n]
+}
+
+/// Max pooling of one sample over disjoint windows inside the input, in explicit SIMD.
+struct DisjointMax<'a> {
+    g: &'a Geom,
+    xs: &'a [f32],
+    o: &'a mut [f32],
+}
+
+impl WithSimd for DisjointMax<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let DisjointMax { g, xs, o } = self;
+        let (c, lanes) = (g.cin, S::F32_LANES);
+        let blocks = c / lanes;
+        let mut sources = [0usize; MAX_WINDOW];
+        let mut row = 0;
+        for o0 in 0..g.o[0] {
+            for o1 in 0..g.o[1] {
+                for o2 in 0..g.o[2] {
+                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
+                    let orow = &mut o[row * c..(row + 1) * c];
+                    for b in 0..blocks {
+                        // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
+                        let mut m = simd.splat_f32s(f32::NEG_INFINITY);
+                        for &s in sources {
+                            let at = s * c + b * lanes;
+                            m = simd.max_f32s(S::as_simd_f32s(&xs[at..at + lanes]).0[0], m);
+                        }
+                        S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = m;
+                    }
+                    for ch in blocks * lanes..c {
+                        orow[ch] = sources
+                            .iter()
+                            .map(|&s| xs[s * c + ch])
+                            .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+impl WithSimd for DisjointMaxGrad<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let DisjointMaxGrad {
+            g,
+            xs,
+            dys,
+            relu_mask,
+            dx,
+        } = self;
+        let (c, lanes) = (g.cin, S::F32_LANES);
+        let covered = (0..3).all(|a| g.stride[a] == g.k[a] && g.o[a] * g.k[a] == g.s[a]);
+        if !covered {
+            dx.fill(0.0);
+        }
+        let blocks = c / lanes;
+        let (zero, one) = (simd.splat_f32s(0.0), simd.splat_f32s(1.0));
+        let floor = simd.splat_f32s(if relu_mask { 0.0 } else { f32::NEG_INFINITY });
+        let mut sources = [0usize; MAX_WINDOW];
+        let mut row = 0;
+        for o0 in 0..g.o[0] {
+            for o1 in 0..g.o[1] {
+                for o2 in 0..g.o[2] {
+                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
+                    let drow = &dys[row * c..(row + 1) * c];
+                    for b in 0..blocks {
+                        let at = |s: usize| s * c + b * lanes;
+                        let load = |s: usize| S::as_simd_f32s(&xs[at(s)..at(s) + lanes]).0[0];
+                        // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
+                        let mut m = simd.splat_f32s(f32::NEG_INFINITY);
+                        for &s in sources {
+                            m = simd.max_f32s(load(s), m);
+                        }
+                        let d = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
+                        // Channels whose maximum is not above the floor route nothing.
+                        let mut open =
+                            simd.select_f32s(simd.greater_than_f32s(m, floor), one, zero);
+                        for &s in sources {
+                            let hit = simd.and_m32s(
+                                simd.equal_f32s(load(s), m),
+                                simd.greater_than_f32s(open, zero),
+                            );
+                            S::as_mut_simd_f32s(&mut dx[at(s)..at(s) + lanes]).0[0] =
+                                simd.select_f32s(hit, d, zero);
+                            open = simd.select_f32s(hit, zero, open);
+                        }
+                    }
+                    // Channels past the last full block, one at a time.
+                    for ch in blocks * lanes..c {
+                        let m = sources
+                            .iter()
+                            .map(|&s| xs[s * c + ch])
+                            .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
+                        let mut open = !relu_mask || m > 0.0;
+                        for &s in sources {
+                            let hit = open && xs[s * c + ch] == m;
+                            dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
+                            open &= !hit;
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
     }
 }
