@@ -501,6 +501,13 @@ fn pooling() {
             vec![distinct(&[1, 4, 4, 2, 1], 4)],
             &[0],
         );
+        // 'same' padding only after the input (3 -> 2 windows of 2, the last one padded).
+        check(
+            name,
+            p(&[2, 2], &[2, 2], "same"),
+            vec![distinct(&[1, 3, 3, 17], 6)],
+            &[0],
+        );
         // 19 channels: one full 16-lane block and a remainder; the last row and column lie
         // outside every window.
         check(

@@ -221,11 +221,14 @@ struct DisjointMaxGrad<'a> {
 /// Largest window of the disjoint fast paths (its input positions are listed on the stack).
 const MAX_WINDOW: usize = 64;
 
-/// Whether the disjoint fast paths apply: windows that neither overlap nor cross the border
-/// (no padding), of at most `MAX_WINDOW` elements.
+/// Whether the disjoint fast paths apply: windows that neither overlap nor reach into the
+/// padding on either side, of at most `MAX_WINDOW` elements.
 fn disjoint_windows(g: &Geom) -> bool {
     g.window() <= MAX_WINDOW
-        && (0..3).all(|a| g.stride[a] >= g.k[a] && g.pad[a] == 0 && g.dil[a] == 1)
+        && (0..3).all(|a| {
+            let last_end = (g.o[a].max(1) - 1) * g.stride[a] + g.k[a];
+            g.stride[a] >= g.k[a] && g.pad[a] == 0 && g.dil[a] == 1 && last_end <= g.s[a]
+        })
 }
 
 /// The input positions of output position `o`'s window (inside the input: no padding).
