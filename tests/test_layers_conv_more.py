@@ -5,6 +5,8 @@ trips, training, and the errors."""
 from __future__ import annotations
 
 import itertools
+import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -23,6 +25,7 @@ from rkeras.layers import (
     Input,
     SeparableConv1D,
     SeparableConv2D,
+    conv_utils,
     deserialize,
     serialize,
 )
@@ -418,8 +421,8 @@ def test_causal_allowed_for_1d_depthwise_and_separable():
 
 
 def test_transpose_unsupported_arguments():
-    with pytest.raises(NotImplementedError, match="Conv2DTranspose.*output_padding"):
-        Conv2DTranspose(4, 3, strides=2, output_padding=1)
+    with pytest.raises(ValueError, match="Conv2DTranspose.*greater than output padding"):
+        Conv2DTranspose(4, 3, strides=2, output_padding=2)
     with pytest.raises(NotImplementedError, match="Conv1DTranspose.*dilation_rate"):
         Conv1DTranspose(4, 3, dilation_rate=2)
     with pytest.raises(ValueError, match="filters"):
@@ -431,3 +434,26 @@ def test_undefined_channels_rejected():
         DepthwiseConv2D(3)(Input(shape=(8, 8, None)))
     with pytest.raises(ValueError, match="channel"):
         SeparableConv2D(2, 3)(Input(shape=(8, 8, None)))
+
+
+KERAS_TRANSPOSE = json.loads(
+    (pathlib.Path(__file__).parent / "data" / "keras_reference_conv_transpose.json").read_text())
+
+
+@needs_conv_transpose
+@pytest.mark.parametrize("case", KERAS_TRANSPOSE["cases"],
+                         ids=lambda c: f"{c['rank']}d-{c['config']['padding']}-"
+                                       f"op{c['config']['output_padding']}")
+def test_conv_transpose_output_padding_matches_keras(case):
+    config = dict(case["config"])
+    layer = TRANSPOSE[case["rank"]](**config)
+    x = np.asarray(case["x"], np.float32)
+    expected = np.asarray(case["y"], np.float32)
+    assert layer.compute_output_shape(x.shape) == expected.shape
+    model = Sequential([Input(shape=x.shape[1:]), layer])
+    layer.set_weights([np.asarray(case["kernel"], np.float32),
+                       np.asarray(case["bias"], np.float32)])
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-4)
+    config_back = layer.get_config()["output_padding"]
+    assert tuple(config_back) == conv_utils.normalize_tuple(config["output_padding"],
+                                                            case["rank"], "op", allow_zero=True)

@@ -107,6 +107,14 @@ impl Attrs {
         }
     }
 
+    /// An optional list-of-integers attribute (absent or `None` gives `None`).
+    pub fn opt_ints(&self, op: &str, key: &str) -> Result<Option<Vec<i64>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.ints(op, key, None).map(Some),
+        }
+    }
+
     /// A string attribute, or `default` when absent.
     pub fn string(&self, op: &str, key: &str, default: Option<&str>) -> Result<String> {
         match (self.get(key), default) {

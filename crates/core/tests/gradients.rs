@@ -449,6 +449,19 @@ fn transposed_convolutions() {
         vec![arr(&[1, 4, 2], 5), arr(&[3, 1, 2], 6)],
         &[0, 1],
     );
+    // output_padding (Keras: (in - 1) * stride + k - 2 * pad + output_padding).
+    check(
+        "conv_transpose",
+        t(&[2, 3], "same").with("output_padding", ints(&[1, 2])),
+        vec![arr(&[1, 3, 2, 2], 7), arr(&[3, 4, 2, 2], 8)],
+        &[0, 1],
+    );
+    check(
+        "conv_transpose",
+        t(&[2], "valid").with("output_padding", ints(&[1])),
+        vec![arr(&[2, 3, 1], 9), arr(&[3, 2, 1], 10)],
+        &[0, 1],
+    );
     // Keras's deconv_output_length: valid in*stride + max(k - stride, 0), same in*stride.
     let mut g = Graph::new();
     let x = g.input(vec![None, Some(5), Some(4), Some(3)]);

@@ -731,15 +731,20 @@ class SeparableConv2D(SeparableConv):
 
 
 def deconv_output_length(input_length: Optional[int], filter_size: int, padding: str,
-                         stride: int = 1) -> Optional[int]:
+                         stride: int = 1, output_padding: Optional[int] = None) -> Optional[int]:
     """The length of a transposed convolution's output along one axis (Keras's
-    ``deconv_output_length`` with ``output_padding=None`` and ``dilation=1``).
+    ``deconv_output_length`` with ``dilation=1``).
 
     >>> deconv_output_length(3, 2, "valid", 2), deconv_output_length(3, 3, "same", 2)
     (6, 6)
+    >>> deconv_output_length(3, 3, "same", 2, output_padding=0)
+    5
     """
     if input_length is None:
         return None
+    if output_padding is not None:
+        pad = {"same": filter_size // 2, "valid": 0, "full": filter_size - 1}[padding]
+        return (input_length - 1) * stride + filter_size - 2 * pad + output_padding
     if padding == "valid":
         return input_length * stride + max(filter_size - stride, 0)
     if padding == "full":
@@ -768,10 +773,6 @@ class ConvTranspose(Conv):
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         layer = type(self).__name__
         padding = _checked_padding(layer, padding, 0)
-        if output_padding is not None:
-            raise NotImplementedError(f"{layer}: `output_padding` other than None is not "
-                                      f"supported yet (received output_padding="
-                                      f"{output_padding!r}).")
         if kwargs.get("groups", 1) not in (1, None):
             raise ValueError(f"{layer}: `groups` is not supported (received "
                              f"groups={kwargs['groups']}).")
@@ -790,6 +791,12 @@ class ConvTranspose(Conv):
             raise NotImplementedError(f"{layer}: `dilation_rate` other than 1 is not supported "
                                       f"yet (received dilation_rate={self.dilation_rate}).")
         self.output_padding = None
+        if output_padding is not None:
+            self.output_padding = conv_utils.normalize_tuple(output_padding, rank,
+                                                             "output_padding", allow_zero=True)
+            if any(p >= s for s, p in zip(self.strides, self.output_padding)):
+                raise ValueError(f"{layer}: strides {self.strides} must be greater than "
+                                 f"output padding {self.output_padding}")
 
     def build(self, input_shape: Sequence) -> None:
         input_shape = tuple(input_shape)
@@ -816,12 +823,16 @@ class ConvTranspose(Conv):
         self.built = True
 
     def _conv(self, x: Any, kernel: Any) -> Any:
+        extra = {} if self.output_padding is None else {
+            "output_padding": list(self.output_padding)}
         return apply("conv_transpose", [x, kernel], strides=list(self.strides),
-                     padding=self.padding)
+                     padding=self.padding, **extra)
 
     def _spatial_output_shape(self, spatial: Sequence) -> list:
+        padding = self.output_padding or (None,) * len(spatial)
         return [deconv_output_length(length, self.kernel_size[i], self.padding,
-                                     self.strides[i]) for i, length in enumerate(spatial)]
+                                     self.strides[i], padding[i])
+                for i, length in enumerate(spatial)]
 
     def get_config(self) -> dict:
         config = super().get_config()

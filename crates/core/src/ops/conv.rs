@@ -129,7 +129,34 @@ pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op
                     "transposed convolution supports dilation 1 and 'valid' or 'same' padding",
                 );
             }
-            Op::ConvTranspose(w)
+            let output_padding = match a.opt_ints(name, "output_padding")? {
+                None => None,
+                Some(v) => {
+                    let spatial = rank.saturating_sub(2);
+                    let v = if v.len() == 1 { vec![v[0]; spatial] } else { v };
+                    if v.len() != spatial || v.iter().any(|&p| p < 0) {
+                        return arg_err(
+                            name,
+                            format!("output_padding needs {spatial} non-negative ints, got {v:?}"),
+                        );
+                    }
+                    let v: Vec<usize> = v.iter().map(|&p| p as usize).collect();
+                    if let Some(i) = (0..spatial).find(|&i| v[i] >= w.strides[i]) {
+                        return arg_err(
+                            name,
+                            format!(
+                                "strides {:?} must be greater than output_padding {v:?} (axis {i})",
+                                w.strides
+                            ),
+                        );
+                    }
+                    Some(v)
+                }
+            };
+            Op::ConvTranspose {
+                window: w,
+                output_padding,
+            }
         }
         "max_pool" | "avg_pool" => {
             let spatial = rank.saturating_sub(2).max(1);
@@ -239,7 +266,10 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             out.push(Some(cout));
             Ok(out)
         }
-        Op::ConvTranspose(w) => {
+        Op::ConvTranspose {
+            window: w,
+            output_padding,
+        } => {
             let k = &inputs[1];
             let kdims: Option<Vec<usize>> = k.iter().copied().collect();
             let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
@@ -268,10 +298,35 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             let mut out = vec![x[0]];
             for (i, d) in x[1..x.len() - 1].iter().enumerate() {
                 let (kk, stride) = (kdims[i], w.strides[i]);
-                out.push(d.map(|d| match w.padding {
-                    Padding::Same => d * stride,
-                    _ => d * stride + kk.saturating_sub(stride),
-                }));
+                let Some(d) = *d else {
+                    out.push(None);
+                    continue;
+                };
+                let len = match output_padding {
+                    // Keras's deconv_output_length with output_padding.
+                    Some(op) => {
+                        let pad = if w.padding == Padding::Same {
+                            kk / 2
+                        } else {
+                            0
+                        };
+                        ((d.max(1) - 1) * stride + kk + op[i]).checked_sub(2 * pad)
+                    }
+                    None if w.padding == Padding::Same => Some(d * stride),
+                    None => Some(d * stride + kk.saturating_sub(stride)),
+                };
+                // The convolution this transposes must map the output back to the input.
+                let back = len.and_then(|l| w.out_len(i, l, kk)).map(|(o, _)| o);
+                if back != Some(d) {
+                    return shape_err(
+                        &name,
+                        format!(
+                            "no output length on spatial axis {i} maps back to the input's {d}                              (kernel {kk}, stride {stride}, output_padding {output_padding:?},                              padding {:?})",
+                            w.padding
+                        ),
+                    );
+                }
+                out.push(len);
             }
             out.push(Some(cout));
             Ok(out)
@@ -346,7 +401,7 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             let dk = g.add(Op::DepthwiseConvGradKernel(w.clone()), &[x, dy, k])?;
             Ok(vec![Some(dx), Some(dk)])
         }
-        Op::ConvTranspose(w) => {
+        Op::ConvTranspose { window: w, .. } => {
             // y = conv^T(x): dx = conv(dy), dk = the conv kernel gradient with dy as its input.
             let (x, k) = (n.inputs[0], n.inputs[1]);
             let dx = g.add(Op::Conv(w.clone()), &[dy, k])?;

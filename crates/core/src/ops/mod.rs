@@ -127,7 +127,12 @@ pub enum Op {
     Conv(Window),
     /// Transposed convolution (the gradient of `Conv` for its input): inputs `(x, kernel)` with
     /// the kernel in Keras's transposed layout `(*kernel_size, C_out, C_in)`.
-    ConvTranspose(Window),
+    ConvTranspose {
+        window: Window,
+        /// Keras's `output_padding`: extra output length per spatial axis (`None`: the
+        /// default length).
+        output_padding: Option<Vec<usize>>,
+    },
     /// `Conv` plus a per-channel bias, optionally followed by a plain relu, in one kernel:
     /// inputs `(x, kernel, bias)`. Made only by the fusion pass (`crate::fuse`), after
     /// differentiation, so it has no gradient rule.
@@ -215,7 +220,7 @@ impl Op {
             Op::ConvBias { relu: false, .. } => "conv_bias".into(),
             Op::ConvBias { relu: true, .. } => "conv_bias_relu".into(),
             Op::ConvGradInput(_) => "conv_grad_input".into(),
-            Op::ConvTranspose(_) => "conv_transpose".into(),
+            Op::ConvTranspose { .. } => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
             Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
@@ -314,7 +319,7 @@ impl Op {
             Op::Random { .. } => random::infer(self, inputs),
             Op::Conv(_)
             | Op::ConvBias { .. }
-            | Op::ConvTranspose(_)
+            | Op::ConvTranspose { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
             | Op::DepthwiseConv(_)
@@ -340,7 +345,9 @@ impl Op {
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvBias { .. } => 3,
-            Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose(_) | Op::PoolGrad { .. } => 2,
+            Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose { .. } | Op::PoolGrad { .. } => {
+                2
+            }
             Op::Binary(_)
             | Op::ProdGrad { .. }
             | Op::ReduceGrad { .. }
@@ -378,7 +385,7 @@ impl Op {
             Op::MatMul { .. } => linalg::backward(g, &n, dy),
             Op::Conv(_)
             | Op::ConvBias { .. }
-            | Op::ConvTranspose(_)
+            | Op::ConvTranspose { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
             | Op::DepthwiseConv(_)

@@ -115,7 +115,7 @@ pub fn run(
             },
             out,
         ),
-        Op::ConvTranspose(w) => conv::conv_grad_input(
+        Op::ConvTranspose { window: w, .. } => conv::conv_grad_input(
             slice(&inputs[0])?,
             slice(&inputs[1])?,
             inputs[1].shape(),
