@@ -4,30 +4,10 @@
 use super::direct::{direct_conv, direct_conv_grad_kernel, DIRECT_MAX_COLUMNS};
 use rayon::prelude::*;
 
-use super::{Epilogue, Geom};
+use super::{with_scratch, Epilogue, Geom};
 use crate::cpu::gemm::{sgemm, Strides};
 use crate::error::{CoreError, Result};
 use crate::ops::Window;
-
-thread_local! {
-    /// Per-thread scratch for column matrices, grown to the largest size seen and reused, so a
-    /// training step does not allocate (and page-fault) tens of megabytes per convolution.
-    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` on `len` elements of this thread's scratch buffer (contents unspecified).
-fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    SCRATCH.with(|cell| {
-        // Taken out while in use, so a nested call gets a fresh buffer instead of a panic.
-        let mut buf = std::mem::take(&mut *cell.borrow_mut());
-        if buf.len() < len {
-            buf.resize(len, 0.0);
-        }
-        let r = f(&mut buf[..len]);
-        *cell.borrow_mut() = buf;
-        r
-    })
-}
 
 /// Target size (elements) of one chunk's column matrix: small enough to stay in L2/L3 between
 /// its im2col and its GEMM.
@@ -223,7 +203,6 @@ pub fn conv_grad_kernel(
     }
     let chunks = Chunks::new(&g);
     let rows_per = g.out_positions();
-    let mut partials = vec![0.0f32; chunks.count * kc * cout];
     let partial = |c: usize, part: &mut [f32]| {
         let n0 = c * chunks.samples;
         let count = chunks.samples.min(g.n - n0);
@@ -236,10 +215,12 @@ pub fn conv_grad_kernel(
             sgemm(kc, rows, cout, 1.0, cols, sa, dy, sb, 0.0, part)
         })
     };
-    chunks.for_each_mut(&mut partials, kc * cout, partial)?;
-    out.fill(0.0);
-    for part in partials.chunks_exact((kc * cout).max(1)) {
-        out.iter_mut().zip(part).for_each(|(o, &v)| *o += v);
-    }
-    Ok(())
+    with_scratch(chunks.count * kc * cout, |partials| {
+        chunks.for_each_mut(partials, kc * cout, partial)?;
+        out.fill(0.0);
+        for part in partials.chunks_exact((kc * cout).max(1)) {
+            out.iter_mut().zip(part).for_each(|(o, &v)| *o += v);
+        }
+        Ok(())
+    })
 }

@@ -224,5 +224,23 @@ pub(super) fn per_sample(
     }
 }
 
+thread_local! {
+    /// Per-thread scratch buffers (column matrices, partial sums), each grown to the largest
+    /// size asked of it and reused, so a training step does not allocate (and page-fault)
+    /// megabytes per convolution. A stack, so nested users get distinct buffers.
+    static SCRATCH: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `len` elements of a scratch buffer of this thread (contents unspecified).
+pub(super) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
+    let mut buf = SCRATCH.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
+    let r = f(&mut buf[..len]);
+    SCRATCH.with(|s| s.borrow_mut().push(buf));
+    r
+}
+
 /// Channel block width of the hand-blocked loops (one AVX-512 vector).
 const LANES: usize = 16;
