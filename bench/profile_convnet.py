@@ -41,5 +41,5 @@ report = program.profile()
 total = sum(secs for _, _, secs in report)
 per_step = total / (steps + 1) * 1e3
 print(f"{steps} steps: wall {wall / steps * 1e3:.2f} ms/step, kernels {per_step:.2f} ms/step")
-for name, calls, secs in report[:25]:
+for name, calls, secs in report[:int(os.environ.get("TOP", "25"))]:
     print(f"{secs / (steps + 1) * 1e3:8.3f} ms  {calls:6d}  {name}")
