@@ -30,7 +30,7 @@ import sys
 DRIVER = r"""
 import json, os, sys, time
 framework, model_name = sys.argv[1], sys.argv[3]
-epochs, samples = int(sys.argv[2]), int(sys.argv[4])
+epochs, samples, seed = int(sys.argv[2]), int(sys.argv[4]), int(sys.argv[5])
 if framework == "rkeras":
     import rkeras as keras
 elif framework == "tf-keras":
@@ -43,7 +43,7 @@ from rkeras_bench_data import load
 (x_train, y_train), (x_test, y_test) = load()
 x_train, y_train = x_train[:samples], y_train[:samples]
 if hasattr(keras.utils, "set_random_seed"):
-    keras.utils.set_random_seed(1)
+    keras.utils.set_random_seed(seed)
 L = keras.layers
 model = keras.models.Sequential()
 if model_name == "mlp":
@@ -98,7 +98,7 @@ def load():
 def run(python: str, framework: str, args: argparse.Namespace, workdir: str) -> dict:
     env = dict(os.environ, PYTHONPATH=workdir, TF_CPP_MIN_LOG_LEVEL="2")
     cmd = [python, os.path.join(workdir, "driver.py"), framework, str(args.epochs), args.model,
-           str(args.samples)]
+           str(args.samples), str(args.seed)]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{framework} failed:\n{out.stderr[-3000:]}")
@@ -113,6 +113,8 @@ def main() -> None:
     parser.add_argument("--peer", action="append", default=[],
                         help="NAME=PYTHON: a peer framework's interpreter (keras-jax=...)")
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="keras.utils.set_random_seed for every framework")
     args = parser.parse_args()
     workdir = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".work")
     os.makedirs(workdir, exist_ok=True)

@@ -3,9 +3,8 @@
 //! Kernel `(*kernel_size, C, M)`; output channel `c * M + m`.
 
 use multiversion::multiversion;
-use rayon::prelude::*;
 
-use super::{per_sample, Geom};
+use super::{per_sample, sum_over_samples, Geom};
 use crate::error::Result;
 use crate::ops::Window;
 
@@ -102,12 +101,7 @@ fn grad_input_sample(g: &Geom, dys: &[f32], k: &[f32], mult: usize, dx: &mut [f3
     });
 }
 
-/// Samples per partial sum of the kernel gradient (a fixed split: the result does not depend
-/// on the number of threads).
-const GRAD_KERNEL_CHUNK: usize = 8;
-
-/// `dk[tap, c, m] = sum over positions of x[src, c] * dy[pos, c*M + m]`, partial sums per
-/// chunk of samples added in order.
+/// `dk[tap, c, m] = sum over positions of x[src, c] * dy[pos, c*M + m]`.
 pub fn depthwise_grad_kernel(
     x: &[f32],
     xs: &[usize],
@@ -119,24 +113,11 @@ pub fn depthwise_grad_kernel(
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
     let mult = ks[ks.len() - 1];
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin * mult);
-    let partial = |chunk: usize| {
-        let mut dk = vec![0.0f32; out.len()];
-        for n in chunk * GRAD_KERNEL_CHUNK..((chunk + 1) * GRAD_KERNEL_CHUNK).min(g.n) {
-            let xs = &x[n * per_in..(n + 1) * per_in];
-            grad_kernel_sample(&g, xs, &dy[n * per_out..(n + 1) * per_out], mult, &mut dk);
-        }
-        dk
-    };
-    let chunks = g.n.div_ceil(GRAD_KERNEL_CHUNK);
-    let partials: Vec<Vec<f32>> = if g.n * per_out >= crate::cpu::PARALLEL_CUTOFF {
-        (0..chunks).into_par_iter().map(partial).collect()
-    } else {
-        (0..chunks).map(partial).collect()
-    };
-    out.fill(0.0);
-    for p in partials {
-        out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
-    }
+    let parallel = g.n * per_out >= crate::cpu::PARALLEL_CUTOFF;
+    sum_over_samples(g.n, parallel, out, |n, dk| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        grad_kernel_sample(&g, xs, &dy[n * per_out..(n + 1) * per_out], mult, dk);
+    });
     Ok(())
 }
 

@@ -5,9 +5,8 @@
 //! (`kc x cout`) in explicit SIMD (`pulp`: AVX-512, AVX2+FMA or scalar, chosen at run time).
 
 use pulp::{Arch, Simd, WithSimd};
-use rayon::prelude::*;
 
-use super::{per_sample, Epilogue, Geom};
+use super::{per_sample, sum_over_samples, Epilogue, Geom};
 
 /// Largest `window * cin` convolved directly.
 pub(super) const DIRECT_MAX_COLUMNS: usize = 32;
@@ -15,10 +14,6 @@ pub(super) const DIRECT_MAX_COLUMNS: usize = 32;
 /// Output positions per tile: independent accumulators that hide the FMA latency (forward)
 /// and one pass over the kernel gradient per tile (backward).
 const TILE: usize = 8;
-
-/// Samples per partial sum of the kernel gradient: a fixed split, so the result does not
-/// depend on the number of threads.
-const GRAD_KERNEL_CHUNK: usize = 8;
 
 /// The window columns of up to `TILE` output positions (`cols[p][j]`, `j < kc`).
 type Tile = [[f32; DIRECT_MAX_COLUMNS]; TILE];
@@ -195,8 +190,7 @@ impl WithSimd for ConvSample<'_> {
     }
 }
 
-/// Direct kernel gradient `dK[j, :] = sum over positions of col[j] * dy[position, :]`, partial
-/// sums per chunk of samples added in a fixed order.
+/// Direct kernel gradient `dK[j, :] = sum over positions of col[j] * dy[position, :]`.
 pub(super) fn direct_conv_grad_kernel(
     x: &[f32],
     g: &Geom,
@@ -207,31 +201,18 @@ pub(super) fn direct_conv_grad_kernel(
     let per_in = g.in_positions() * g.cin;
     let per_out = g.out_positions() * cout;
     let arch = Arch::new();
-    let partial = |chunk: usize| {
-        let mut dk = vec![0.0f32; out.len()];
-        for n in chunk * GRAD_KERNEL_CHUNK..((chunk + 1) * GRAD_KERNEL_CHUNK).min(g.n) {
-            let xs = &x[n * per_in..(n + 1) * per_in];
-            let dys = &dy[n * per_out..(n + 1) * per_out];
-            arch.dispatch(GradKernelSample {
-                g,
-                xs,
-                dys,
-                cout,
-                dk: &mut dk,
-            });
-        }
-        dk
-    };
-    let chunks = g.n.div_ceil(GRAD_KERNEL_CHUNK);
-    let partials: Vec<Vec<f32>> = if g.n * per_out >= crate::cpu::PARALLEL_CUTOFF {
-        (0..chunks).into_par_iter().map(partial).collect()
-    } else {
-        (0..chunks).map(partial).collect()
-    };
-    out.fill(0.0);
-    for p in partials {
-        out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
-    }
+    let parallel = g.n * per_out >= crate::cpu::PARALLEL_CUTOFF;
+    sum_over_samples(g.n, parallel, out, |n, dk| {
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        let dys = &dy[n * per_out..(n + 1) * per_out];
+        arch.dispatch(GradKernelSample {
+            g,
+            xs,
+            dys,
+            cout,
+            dk,
+        });
+    });
 }
 
 /// One sample of `direct_conv_grad_kernel`, added into `dk`.

@@ -242,5 +242,39 @@ pub(super) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R 
     r
 }
 
+/// Samples per partial sum of `sum_over_samples`: a fixed split, so results do not depend on
+/// the number of threads.
+const SAMPLES_PER_PARTIAL: usize = 8;
+
+/// `out = sum over samples n of f(n, .)`: `f` adds sample `n`'s contribution into a zeroed
+/// partial; partials over fixed runs of samples (in parallel when `parallel`) are added in
+/// order. For kernel gradients, whose output is small and summed over the batch.
+pub(super) fn sum_over_samples(
+    samples: usize,
+    parallel: bool,
+    out: &mut [f32],
+    f: impl Fn(usize, &mut [f32]) + Sync + Send,
+) {
+    let len = out.len();
+    let partial = |run: usize| {
+        let mut acc = vec![0.0f32; len];
+        let end = ((run + 1) * SAMPLES_PER_PARTIAL).min(samples);
+        for n in run * SAMPLES_PER_PARTIAL..end {
+            f(n, &mut acc);
+        }
+        acc
+    };
+    let runs = samples.div_ceil(SAMPLES_PER_PARTIAL);
+    let partials: Vec<Vec<f32>> = if parallel {
+        (0..runs).into_par_iter().map(partial).collect()
+    } else {
+        (0..runs).map(partial).collect()
+    };
+    out.fill(0.0);
+    for p in partials {
+        out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
+    }
+}
+
 /// Channel block width of the hand-blocked loops (one AVX-512 vector).
 const LANES: usize = 16;
