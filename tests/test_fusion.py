@@ -1,0 +1,61 @@
+"""The compiled programs of Keras convnets run fused kernels (conv + bias + relu in one, the relu
+gradient inside the max-pool gradient) and train exactly as the unfused ops do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import rkeras as keras
+from rkeras import backend as K
+from rkeras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+
+
+def _convnet(activation) -> keras.models.Sequential:
+    keras.utils.set_random_seed(3)
+    model = keras.models.Sequential([
+        Conv2D(8, 3, activation=activation, input_shape=(10, 10, 2)),
+        MaxPooling2D(2),
+        Conv2D(12, 3, activation=activation),
+        Flatten(),
+        Dense(3, activation="softmax"),
+    ])
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.SGD(lr=0.05))
+    return model
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 10, 10, 2)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 3, 64), 3)
+    return x, y
+
+
+def test_convnet_training_runs_fused_kernels(data, monkeypatch):
+    monkeypatch.setenv("RKERAS_PROFILE", "1")
+    x, y = data
+    model = _convnet("relu")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    names = [name for name, _, _ in model._train_program([(None, 3)]).profile()]
+    assert sum(n.startswith("conv_bias_relu ") for n in names) == 2
+    assert not any(n.startswith(("conv ", "relu ")) for n in names)
+    # The first layer's relu gradient runs inside its max-pool gradient; the second layer has
+    # no pooling after it, so its relu gradient stays a kernel of its own.
+    assert any(n.startswith("pool_grad_relu ") for n in names)
+    assert [n for n in names if n.startswith("relu_grad ")] == [
+        "relu_grad [32, 2, 2, 12] [32, 2, 2, 12] [32, 2, 2, 12]"]
+
+
+def test_fused_training_matches_the_unfused_ops(data):
+    x, y = data
+    fused = _convnet("relu")
+    # A relu with a (never reached) cap is not the plain relu the fusion pass rewrites.
+    unfused = _convnet(lambda t: K.relu(t, max_value=1e9))
+    unfused.set_weights(fused.get_weights())
+    for model in (fused, unfused):
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    for a, b in zip(fused.get_weights(), unfused.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fused.predict(x, verbose=0), unfused.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
