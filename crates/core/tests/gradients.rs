@@ -713,3 +713,54 @@ fn max_pool_ignores_nan_like_a_missing_value() {
     let got = run(&Arc::new(g), vec![y], &[input]).remove(0);
     assert_eq!(got, vec![3.0; channels]);
 }
+
+#[test]
+fn direct_kernels_match_loops_on_full_tiles_and_wide_outputs() {
+    // 3 input channels, 3x3 window: 27 columns (the direct kernels); 19 output channels (a
+    // 16-lane block and a remainder); 8x8 outputs per sample (full 8-position tiles).
+    let (n, h, w, cin, cout) = (3, 10, 10, 3, 19);
+    let x = arr(&[n, h, w, cin], 41);
+    let k = arr(&[3, 3, cin, cout], 42);
+    let dy = arr(&[n, h - 2, w - 2, cout], 43);
+    let mut g = Graph::new();
+    let xi = g.input(vec![None, Some(h), Some(w), Some(cin)]);
+    let ki = g.input(vec![Some(3), Some(3), Some(cin), Some(cout)]);
+    let wi = g.input(vec![None, Some(h - 2), Some(w - 2), Some(cout)]);
+    let y = g
+        .add_named("conv", &[xi, ki], &conv_attrs(&[1, 1], &[1, 1], "valid"))
+        .unwrap();
+    let prod = g.add_named("multiply", &[y, wi], &Attrs::new()).unwrap();
+    let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+    let dk = gradients(&mut g, loss, &[ki]).unwrap()[0];
+    let got = run(
+        &Arc::new(g),
+        vec![y, dk],
+        &[x.clone(), k.clone(), dy.clone()],
+    );
+    let want_y = conv2d_reference(&x, &k, 1, 1, (0, 0), (h - 2, w - 2));
+    for (a, b) in got[0].iter().zip(&want_y) {
+        assert!((a - b).abs() < 1e-4, "forward: {a} vs {b}");
+    }
+    // dK[kh, kw, ci, co] = sum over n, oh, ow of x[n, oh + kh, ow + kw, ci] * dy[n, oh, ow, co]
+    for kh in 0..3 {
+        for kw in 0..3 {
+            for ci in 0..cin {
+                for co in 0..cout {
+                    let mut want = 0.0f32;
+                    for b in 0..n {
+                        for oh in 0..h - 2 {
+                            for ow in 0..w - 2 {
+                                want += x[[b, oh + kh, ow + kw, ci]] * dy[[b, oh, ow, co]];
+                            }
+                        }
+                    }
+                    let a = got[1][((kh * 3 + kw) * cin + ci) * cout + co];
+                    assert!(
+                        (a - want).abs() < 1e-3,
+                        "dK[{kh},{kw},{ci},{co}]: {a} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+}
