@@ -1,4 +1,5 @@
-"""Writes Keras 3's outputs for transposed convolutions with ``output_padding``
+"""Writes Keras 3's outputs for transposed convolutions with ``output_padding`` or
+``dilation_rate``
 (``tests/data/keras_reference_conv_transpose.json``), which rkeras's tests compare against.
 
 Run it in a SEPARATE virtual environment with real Keras on the JAX backend (rkeras itself never
@@ -34,6 +35,10 @@ CASES = [
     (1, (5,), 3, dict(filters=2, kernel_size=3, strides=2, padding="valid", output_padding=1)),
     (3, (2, 3, 2), 2, dict(filters=2, kernel_size=3, strides=2, padding="same",
                            output_padding=(1, 0, 1))),
+    (2, (5, 4), 2, dict(filters=3, kernel_size=3, padding="valid", dilation_rate=2)),
+    (2, (5, 4), 2, dict(filters=3, kernel_size=(3, 2), padding="same", dilation_rate=(2, 3))),
+    (1, (6,), 2, dict(filters=2, kernel_size=2, padding="valid", dilation_rate=3,
+                      output_padding=0)),
 ]
 
 

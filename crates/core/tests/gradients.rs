@@ -449,6 +449,12 @@ fn transposed_convolutions() {
         vec![arr(&[1, 4, 2], 5), arr(&[3, 1, 2], 6)],
         &[0, 1],
     );
+    check(
+        "conv_transpose",
+        t(&[1, 1], "same").with("dilation_rate", ints(&[2, 1])),
+        vec![arr(&[1, 4, 3, 2], 11), arr(&[3, 2, 2, 2], 12)],
+        &[0, 1],
+    );
     // output_padding (Keras: (in - 1) * stride + k - 2 * pad + output_padding).
     check(
         "conv_transpose",

@@ -731,9 +731,10 @@ class SeparableConv2D(SeparableConv):
 
 
 def deconv_output_length(input_length: Optional[int], filter_size: int, padding: str,
-                         stride: int = 1, output_padding: Optional[int] = None) -> Optional[int]:
+                         stride: int = 1, output_padding: Optional[int] = None,
+                         dilation: int = 1) -> Optional[int]:
     """The length of a transposed convolution's output along one axis (Keras's
-    ``deconv_output_length`` with ``dilation=1``).
+    ``deconv_output_length``).
 
     >>> deconv_output_length(3, 2, "valid", 2), deconv_output_length(3, 3, "same", 2)
     (6, 6)
@@ -742,6 +743,7 @@ def deconv_output_length(input_length: Optional[int], filter_size: int, padding:
     """
     if input_length is None:
         return None
+    filter_size = (filter_size - 1) * dilation + 1
     if output_padding is not None:
         pad = {"same": filter_size // 2, "valid": 0, "full": filter_size - 1}[padding]
         return (input_length - 1) * stride + filter_size - 2 * pad + output_padding
@@ -787,9 +789,6 @@ class ConvTranspose(Conv):
                          activity_regularizer=activity_regularizer,
                          kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
                          **kwargs)
-        if max(self.dilation_rate) > 1:
-            raise NotImplementedError(f"{layer}: `dilation_rate` other than 1 is not supported "
-                                      f"yet (received dilation_rate={self.dilation_rate}).")
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = conv_utils.normalize_tuple(output_padding, rank,
@@ -826,12 +825,12 @@ class ConvTranspose(Conv):
         extra = {} if self.output_padding is None else {
             "output_padding": list(self.output_padding)}
         return apply("conv_transpose", [x, kernel], strides=list(self.strides),
-                     padding=self.padding, **extra)
+                     dilation_rate=list(self.dilation_rate), padding=self.padding, **extra)
 
     def _spatial_output_shape(self, spatial: Sequence) -> list:
         padding = self.output_padding or (None,) * len(spatial)
         return [deconv_output_length(length, self.kernel_size[i], self.padding,
-                                     self.strides[i], padding[i])
+                                     self.strides[i], padding[i], self.dilation_rate[i])
                 for i, length in enumerate(spatial)]
 
     def get_config(self) -> dict:

@@ -123,10 +123,10 @@ pub fn from_name(name: &str, a: &Attrs, inputs: &[SymShape]) -> Result<Option<Op
         "depthwise_conv" => Op::DepthwiseConv(window(name, a, rank, Some("dilation_rate"), None)?),
         "conv_transpose" => {
             let w = window(name, a, rank, Some("dilation_rate"), None)?;
-            if w.dilation.iter().any(|&d| d != 1) || w.padding == Padding::Causal {
+            if w.padding == Padding::Causal {
                 return arg_err(
                     name,
-                    "transposed convolution supports dilation 1 and 'valid' or 'same' padding",
+                    "transposed convolution supports 'valid' or 'same' padding",
                 );
             }
             let output_padding = match a.opt_ints(name, "output_padding")? {
@@ -298,6 +298,8 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             let mut out = vec![x[0]];
             for (i, d) in x[1..x.len() - 1].iter().enumerate() {
                 let (kk, stride) = (kdims[i], w.strides[i]);
+                // Keras measures the output with the dilated kernel.
+                let k_eff = (kk.max(1) - 1) * w.dilation[i] + 1;
                 let Some(d) = *d else {
                     out.push(None);
                     continue;
@@ -306,14 +308,14 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
                     // Keras's deconv_output_length with output_padding.
                     Some(op) => {
                         let pad = if w.padding == Padding::Same {
-                            kk / 2
+                            k_eff / 2
                         } else {
                             0
                         };
-                        ((d.max(1) - 1) * stride + kk + op[i]).checked_sub(2 * pad)
+                        ((d.max(1) - 1) * stride + k_eff + op[i]).checked_sub(2 * pad)
                     }
                     None if w.padding == Padding::Same => Some(d * stride),
-                    None => Some(d * stride + kk.saturating_sub(stride)),
+                    None => Some(d * stride + k_eff.saturating_sub(stride)),
                 };
                 // The convolution this transposes must map the output back to the input.
                 let back = len.and_then(|l| w.out_len(i, l, kk)).map(|(o, _)| o);
