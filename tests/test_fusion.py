@@ -1,5 +1,6 @@
 """The compiled programs of Keras convnets run fused kernels (conv + bias + relu in one, the relu
-gradient inside the max-pool gradient) and train exactly as the unfused ops do."""
+gradient inside the max-pool gradient, a first layer's pooling gradient inside its kernel
+gradient) and train exactly as the unfused ops do."""
 
 from __future__ import annotations
 
@@ -40,9 +41,13 @@ def test_convnet_training_runs_fused_kernels(data, monkeypatch):
     names = [name for name, _, _ in model._train_program([(None, 3)]).profile()]
     assert sum(n.startswith("conv_bias_relu ") for n in names) == 2
     assert not any(n.startswith(("conv ", "relu ")) for n in names)
-    # The first layer's relu gradient runs inside its max-pool gradient; the second layer has
-    # no pooling after it, so its relu gradient stays a kernel of its own.
-    assert any(n.startswith("pool_grad_relu ") for n in names)
+    # The first layer's relu gradient runs inside its max-pool gradient, made sample by sample
+    # inside its kernel gradient (its input needs no gradient); its bias gradient reads the
+    # pooled gradient. The second layer has no pooling after it, so its relu gradient stays a
+    # kernel of its own.
+    assert any(n.startswith("conv_grad_kernel_pooled ") for n in names)
+    assert any(n.startswith("masked_sum_like ") for n in names)
+    assert not any(n.startswith(("pool_grad ", "pool_grad_relu ")) for n in names)
     assert [n for n in names if n.startswith("relu_grad ")] == [
         "relu_grad [32, 2, 2, 12] [32, 2, 2, 12] [32, 2, 2, 12]"]
 

@@ -7,11 +7,12 @@
 //! plain relu), so the intermediate tensors are no longer needed at all.
 //!
 //! `relu_grad(a, _, pool_grad(a, dy))` becomes one masked pooling gradient (the relu's mask
-//! applied while each sample's gradient is in cache).
+//! applied while each sample's gradient is in cache); for a first layer, that gradient is then
+//! made inside the kernel gradient and never written out (`kernel_grad_through_pool`).
 
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
-use crate::ops::{BinaryOp, Op, UnaryOp};
+use crate::ops::{BinaryOp, Op, PoolKind, UnaryOp};
 
 /// True for Keras's default relu (no leak, no cap, threshold 0), whose gradient mask is
 /// `output > 0` as well as `input > 0`.
@@ -25,10 +26,20 @@ fn plain_relu(op: &Op) -> bool {
     }
 }
 
-/// Consumers of each node.
-fn consumers(graph: &Graph) -> Vec<Vec<NodeId>> {
-    let mut users = vec![Vec::new(); graph.nodes().len()];
-    for (id, node) in graph.nodes().iter().enumerate() {
+/// Consumers of each node among the nodes the targets (`kept`) need: nodes that nothing needs
+/// (e.g. an input gradient of a first layer) do not count.
+fn consumers(graph: &Graph, kept: &[bool]) -> Vec<Vec<NodeId>> {
+    let nodes = graph.nodes();
+    let mut needed = kept.to_vec();
+    for id in (0..nodes.len()).rev() {
+        if needed[id] {
+            for &i in &nodes[id].inputs {
+                needed[i] = true;
+            }
+        }
+    }
+    let mut users = vec![Vec::new(); nodes.len()];
+    for (id, node) in nodes.iter().enumerate().filter(|&(id, _)| needed[id]) {
         for &i in &node.inputs {
             if !users[i].contains(&id) {
                 users[i].push(id);
@@ -120,14 +131,18 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
             *k = true;
         }
     }
-    let after_conv = conv_bias(graph, &kept)?;
-    let current = after_conv.as_ref().unwrap_or(graph);
-    Ok(pool_grad_relu(current, &kept)?.or(after_conv))
+    let mut fused: Option<Graph> = None;
+    for pass in [conv_bias, pool_grad_relu, kernel_grad_through_pool] {
+        if let Some(g) = pass(fused.as_ref().unwrap_or(graph), &kept)? {
+            fused = Some(g);
+        }
+    }
+    Ok(fused)
 }
 
 /// `conv -> add(bias) [-> relu]` as `ConvBias`.
 fn conv_bias(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
-    let users = consumers(graph);
+    let users = consumers(graph, kept);
     let chains: Vec<ConvBiasChain> = (0..graph.nodes().len())
         .filter_map(|add| match_conv_bias(graph, &users, kept, add))
         .collect();
@@ -160,7 +175,7 @@ fn conv_bias(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
 /// over the same tensor) as one `PoolGrad` with `relu_mask`, when nothing else reads the
 /// unmasked gradient.
 fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
-    let users = consumers(graph);
+    let users = consumers(graph, kept);
     let matches: Vec<(NodeId, NodeId)> = (0..graph.nodes().len())
         .filter_map(|r| {
             let node = &graph.nodes()[r];
@@ -199,6 +214,101 @@ fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
         };
         let inputs = fused.nodes()[pg].inputs.clone();
         fused.replace(r, op, inputs)?;
+    }
+    Ok(Some(fused))
+}
+
+/// Longest window (`prod(kernel_size) * in_channels`) whose kernel gradient is fused with the
+/// pooling gradient: first layers on a few channels, where the kernel gradient is a light pass
+/// over a large output gradient that is then better never written out.
+const POOLED_GRAD_MAX_COLUMNS: usize = 32;
+
+/// For a first-layer-like convolution followed by relu and max pooling: when the masked
+/// pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel gradient and bias
+/// gradients, the kernel gradient takes `(x, y, dp)` and makes `dz` sample by sample in cache,
+/// and each bias gradient `sum_like(dz, b)` becomes `masked_sum_like(dp, pooled, b)` (each window
+/// routes its gradient to one element, and only where its maximum `pooled` is positive).
+fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let nodes = graph.nodes();
+    // (kernel gradient, bias gradients, pooled output)
+    let mut matches: Vec<(NodeId, Vec<NodeId>, NodeId)> = Vec::new();
+    for (dz, node) in nodes.iter().enumerate() {
+        let Op::PoolGrad {
+            kind: PoolKind::Max,
+            size,
+            window,
+            relu_mask: true,
+        } = &node.op
+        else {
+            continue;
+        };
+        if kept[dz] {
+            continue;
+        }
+        let y = node.inputs[0];
+        let kernel_grads: Vec<NodeId> = users[dz]
+            .iter()
+            .copied()
+            .filter(|&u| matches!(nodes[u].op, Op::ConvGradKernel(_)) && nodes[u].inputs[1] == dz)
+            .collect();
+        let bias_grads: Vec<NodeId> = users[dz]
+            .iter()
+            .copied()
+            .filter(|&u| matches!(nodes[u].op, Op::SumLike) && nodes[u].inputs[0] == dz)
+            .collect();
+        if kernel_grads.len() != 1 || kernel_grads.len() + bias_grads.len() != users[dz].len() {
+            continue;
+        }
+        let kshape = &nodes[nodes[kernel_grads[0]].inputs[2]].shape;
+        let columns: Option<usize> = kshape[..kshape.len().saturating_sub(1)]
+            .iter()
+            .copied()
+            .product();
+        if columns.is_none_or(|c| c > POOLED_GRAD_MAX_COLUMNS) {
+            continue;
+        }
+        let pooled = (0..nodes.len()).find(|&p| {
+            nodes[p].inputs.first() == Some(&y)
+                && matches!(&nodes[p].op, Op::Pool { kind: PoolKind::Max, size: s, window: w }
+                    if s == size && w == window)
+        });
+        let Some(pooled) = pooled else { continue };
+        let rank_one = |b: NodeId| nodes[nodes[b].inputs[1]].shape.len() == 1;
+        if bias_grads.iter().all(|&b| rank_one(b) && b > pooled) {
+            matches.push((kernel_grads[0], bias_grads, pooled));
+        }
+    }
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (gk, bias_grads, pooled) in matches {
+        let gk_node = fused.nodes()[gk].clone();
+        let Op::ConvGradKernel(window) = gk_node.op else {
+            continue;
+        };
+        let dz = gk_node.inputs[1];
+        let Op::PoolGrad {
+            size,
+            window: pool_window,
+            ..
+        } = fused.nodes()[dz].op.clone()
+        else {
+            continue;
+        };
+        let (y, dp) = (fused.nodes()[dz].inputs[0], fused.nodes()[dz].inputs[1]);
+        let op = Op::ConvGradKernelPooled {
+            window,
+            pool_size: size,
+            pool_window,
+        };
+        let (x, k) = (gk_node.inputs[0], gk_node.inputs[2]);
+        fused.replace(gk, op, vec![x, y, dp, k])?;
+        for b in bias_grads {
+            let like = fused.nodes()[b].inputs[1];
+            fused.replace(b, Op::MaskedSumLike, vec![dp, pooled, like])?;
+        }
     }
     Ok(Some(fused))
 }

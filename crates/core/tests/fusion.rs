@@ -24,6 +24,11 @@ fn arr(shape: &[usize], seed: u64) -> ArrayD<f32> {
 /// gradients for x, k and b; returns the graph, the add node, the activation node and the nodes
 /// to fetch (loss, output, dx, dk, db).
 fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
+    model_wrt(cin, relu, true)
+}
+
+/// `model`, differentiated for `x` too only when `wrt_x` (a first layer's input is not).
+fn model_wrt(cin: usize, relu: &str, wrt_x: bool) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     let mut g = Graph::new();
     let x = g.input(vec![None, Some(6), Some(5), Some(cin)]);
     let k = g.input(vec![Some(3), Some(3), Some(cin), Some(4)]);
@@ -47,8 +52,10 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     };
     let prod = g.add_named("multiply", &[out, w], &Attrs::new()).unwrap();
     let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
-    let grads = gradients(&mut g, loss, &[x, k, b]).unwrap();
-    let fetch = vec![loss, act, grads[0], grads[1], grads[2]];
+    let wrt = if wrt_x { vec![x, k, b] } else { vec![k, b] };
+    let grads = gradients(&mut g, loss, &wrt).unwrap();
+    let mut fetch = vec![loss, act];
+    fetch.extend(grads);
     (g, add, act, fetch)
 }
 
@@ -165,4 +172,33 @@ fn pooling_gradient_takes_the_relu_mask(pooling: &str) {
     });
     assert_eq!(masked.count(), 0);
     assert_close(&got, &want[..fetch.len()]);
+}
+
+#[test]
+fn a_first_layers_kernel_gradient_makes_the_pooling_gradient_itself() {
+    // 2 input channels (18 window columns): fused; 6 (54 columns): left to the other passes.
+    for (cin, fused_expected) in [(2, true), (6, false)] {
+        let (g, add, _, fetch) = model_wrt(cin, "pooled", false);
+        let (fused, got) = run(g.clone(), fetch.clone(), cin);
+        let count = |p: &Program<Cpu>, f: fn(&Op) -> bool| {
+            p.graph().nodes().iter().filter(|n| f(&n.op)).count()
+        };
+        let pooled = |op: &Op| matches!(op, Op::ConvGradKernelPooled { .. });
+        let masked_sum = |op: &Op| matches!(op, Op::MaskedSumLike);
+        assert_eq!(
+            count(&fused, pooled),
+            usize::from(fused_expected),
+            "{cin} channels"
+        );
+        assert_eq!(
+            count(&fused, masked_sum),
+            usize::from(fused_expected),
+            "{cin} channels"
+        );
+        let mut unfused_fetch = fetch.clone();
+        unfused_fetch.push(add);
+        let (unfused, want) = run(g, unfused_fetch, cin);
+        assert_eq!(count(&unfused, pooled), 0);
+        assert_close(&got, &want[..fetch.len()]);
+    }
 }

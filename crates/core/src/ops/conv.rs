@@ -365,6 +365,22 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::DepthwiseConvGradInput(_) | Op::DepthwiseConvGradKernel(_) => Ok(inputs[2].clone()),
+        Op::ConvGradKernelPooled { .. } => Ok(inputs[3].clone()),
+        Op::MaskedSumLike => {
+            let (dy, like) = (&inputs[0], &inputs[2]);
+            if like.len() != 1 || dy.last() != like.first() || inputs[1] != *dy {
+                return shape_err(
+                    &name,
+                    format!(
+                        "needs dy and mask of one shape and a rank-1 like over dy's last axis, got {}, {}, {}",
+                        fmt_shape(dy),
+                        fmt_shape(&inputs[1]),
+                        fmt_shape(like)
+                    ),
+                );
+            }
+            Ok(like.clone())
+        }
         Op::ConvGradInput(_) => Ok(inputs[2].clone()),
         Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
         Op::Pool { size, window, .. } => {
@@ -419,10 +435,12 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }
-        Op::ConvBias { .. } => Err(crate::error::CoreError::Graph(
-            "conv_bias is made by the fusion pass after differentiation and has no gradient rule"
-                .into(),
-        )),
+        Op::ConvBias { .. } | Op::ConvGradKernelPooled { .. } | Op::MaskedSumLike => {
+            Err(crate::error::CoreError::Graph(format!(
+                "{} is made by the fusion pass after differentiation and has no gradient rule",
+                n.op.name()
+            )))
+        }
         _ => Ok(vec![None; n.inputs.len()]),
     }
 }

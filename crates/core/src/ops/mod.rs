@@ -141,6 +141,18 @@ pub enum Op {
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
     ConvGradKernel(Window),
+    /// `ConvGradKernel` of a convolution followed by a plain relu and max pooling, taking the
+    /// pooled gradient: inputs `(x, y, dy_pooled, kernel)` with `y` the relu's output. The
+    /// convolution's output gradient is made sample by sample while in cache. Made only by the
+    /// fusion pass; no gradient rule.
+    ConvGradKernelPooled {
+        window: Window,
+        pool_size: Vec<usize>,
+        pool_window: Window,
+    },
+    /// `sum_like(dy * (mask > 0), like)` for a rank-1 `like` over the last axis: inputs
+    /// `(dy, mask, like)` (a bias gradient through a relu; made only by the fusion pass).
+    MaskedSumLike,
     /// Depthwise convolution: inputs `(x, kernel)` with the kernel `(*kernel_size, C, M)`;
     /// output channel `c * M + m` is input channel `c` convolved with `kernel[..., c, m]`.
     DepthwiseConv(Window),
@@ -223,6 +235,8 @@ impl Op {
             Op::ConvTranspose { .. } => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
+            Op::ConvGradKernelPooled { .. } => "conv_grad_kernel_pooled".into(),
+            Op::MaskedSumLike => "masked_sum_like".into(),
             Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
             Op::DepthwiseConvGradKernel(_) => "depthwise_conv_grad_kernel".into(),
             Op::Pool {
@@ -325,6 +339,8 @@ impl Op {
             | Op::DepthwiseConv(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
+            | Op::ConvGradKernelPooled { .. }
+            | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
@@ -344,7 +360,9 @@ impl Op {
             | Op::ConvGradKernel(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
+            | Op::MaskedSumLike
             | Op::ConvBias { .. } => 3,
+            Op::ConvGradKernelPooled { .. } => 4,
             Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose { .. } | Op::PoolGrad { .. } => {
                 2
             }
@@ -391,6 +409,8 @@ impl Op {
             | Op::DepthwiseConv(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
+            | Op::ConvGradKernelPooled { .. }
+            | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::backward(g, &n, dy),
             _ => structural::backward(g, &n, node, dy),

@@ -79,6 +79,25 @@ pub fn run(
             conv::Epilogue::NONE,
             out,
         ),
+        Op::ConvGradKernelPooled {
+            window,
+            pool_size,
+            pool_window,
+        } => conv::conv_grad_kernel_pooled(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            slice(&inputs[2])?,
+            inputs[3].shape(),
+            window,
+            pool_size,
+            pool_window,
+            out,
+        ),
+        Op::MaskedSumLike => {
+            structural::masked_sum_like(slice(&inputs[0])?, slice(&inputs[1])?, out)
+        }
         Op::DepthwiseConv(w) => conv::depthwise(
             slice(&inputs[0])?,
             inputs[0].shape(),

@@ -198,19 +198,35 @@ pub(super) fn direct_conv_grad_kernel(
     cout: usize,
     out: &mut [f32],
 ) {
-    let per_in = g.in_positions() * g.cin;
     let per_out = g.out_positions() * cout;
+    direct_conv_grad_kernel_with(x, g, cout, out, |n, f| {
+        f(&dy[n * per_out..(n + 1) * per_out])
+    });
+}
+
+/// `direct_conv_grad_kernel` with each sample's output gradient handed over by
+/// `with_dy(n, f)` (which calls `f` on it): a gradient made per sample while in cache (e.g. by
+/// a pooling gradient) is never written out whole.
+pub(super) fn direct_conv_grad_kernel_with(
+    x: &[f32],
+    g: &Geom,
+    cout: usize,
+    out: &mut [f32],
+    with_dy: impl Fn(usize, &mut dyn FnMut(&[f32])) + Sync,
+) {
+    let per_in = g.in_positions() * g.cin;
     let arch = Arch::new();
-    let parallel = g.n * per_out >= crate::cpu::PARALLEL_CUTOFF;
+    let parallel = g.n * g.out_positions() * cout >= crate::cpu::PARALLEL_CUTOFF;
     sum_over_samples(g.n, parallel, out, |n, dk| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        let dys = &dy[n * per_out..(n + 1) * per_out];
-        arch.dispatch(GradKernelSample {
-            g,
-            xs,
-            dys,
-            cout,
-            dk,
+        with_dy(n, &mut |dys| {
+            arch.dispatch(GradKernelSample {
+                g,
+                xs,
+                dys,
+                cout,
+                dk: &mut *dk,
+            })
         });
     });
 }

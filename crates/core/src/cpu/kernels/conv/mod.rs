@@ -10,10 +10,63 @@ mod pool;
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
-use crate::ops::Window;
+use crate::ops::{PoolKind, Window};
 
 pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
+
+/// The kernel gradient of a convolution (`x`, kernel shape `ks`, window `w`) whose relu output
+/// `y` was max-pooled (`pool_size`, `pool_w`), from the pooled gradient `dp`: per sample, the
+/// masked max-pool gradient is made in a cache-resident buffer and consumed at once by the
+/// direct kernel gradient. Long windows (the im2col path) make the whole gradient first.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_grad_kernel_pooled(
+    x: &[f32],
+    xs: &[usize],
+    y: &[f32],
+    ys: &[usize],
+    dp: &[f32],
+    ks: &[usize],
+    w: &Window,
+    pool_size: &[usize],
+    pool_w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let cout = ks[ks.len() - 1];
+    let grad = pool::SampleGrad::new(PoolKind::Max, Geom::new(ys, pool_size, pool_w)?, true);
+    let per_y = g.out_positions() * cout;
+    let per_p = grad.g.out_positions() * cout;
+    if grad.g.n != g.n || grad.g.in_positions() * grad.g.cin != per_y || dp.len() != g.n * per_p {
+        return Err(CoreError::Graph(format!(
+            "conv_grad_kernel_pooled: relu output {ys:?} and pooled gradient ({} values) do not \
+             match the convolution of {xs:?} with kernel {ks:?}",
+            dp.len()
+        )));
+    }
+    let pooled_grad = |n: usize, dz: &mut [f32]| {
+        grad.run(
+            &y[n * per_y..(n + 1) * per_y],
+            &dp[n * per_p..(n + 1) * per_p],
+            dz,
+        );
+    };
+    if g.window() * g.cin <= direct::DIRECT_MAX_COLUMNS {
+        direct::direct_conv_grad_kernel_with(x, &g, cout, out, |n, f| {
+            with_scratch(per_y, |dz| {
+                pooled_grad(n, dz);
+                f(dz)
+            })
+        });
+        return Ok(());
+    }
+    with_scratch(g.n * per_y, |dz| {
+        for (n, dzn) in dz.chunks_exact_mut(per_y.max(1)).enumerate() {
+            pooled_grad(n, dzn);
+        }
+        conv_grad_kernel(x, xs, dz, ks, w, out)
+    })
+}
 
 /// What a forward convolution applies to its output rows before returning: a per-channel
 /// bias, then a plain relu.

@@ -72,24 +72,12 @@ pub fn pool_grad(
     relu_mask: bool,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, size, w)?;
+    let grad = SampleGrad::new(kind, Geom::new(xs, size, w)?, relu_mask);
+    let g = &grad.g;
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
-    let arch = Arch::new();
-    let fast = kind == PoolKind::Max && disjoint_windows(&g);
     let run = |(n, dx): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        let dys = &dy[n * per_out..(n + 1) * per_out];
-        if fast {
-            arch.dispatch(DisjointMaxGrad {
-                g: &g,
-                xs,
-                dys,
-                relu_mask,
-                dx,
-            });
-        } else {
-            pool_grad_sample(kind, &g, xs, dys, relu_mask, dx);
-        }
+        grad.run(xs, &dy[n * per_out..(n + 1) * per_out], dx);
     };
     per_sample(
         out,
@@ -98,6 +86,45 @@ pub fn pool_grad(
         run,
     );
     Ok(())
+}
+
+/// The pooling gradient of one sample at a time, by the fastest kernel that applies.
+pub(super) struct SampleGrad {
+    kind: PoolKind,
+    /// The pooling's geometry.
+    pub(super) g: Geom,
+    relu_mask: bool,
+    fast: bool,
+    arch: Arch,
+}
+
+impl SampleGrad {
+    pub(super) fn new(kind: PoolKind, g: Geom, relu_mask: bool) -> SampleGrad {
+        let fast = kind == PoolKind::Max && disjoint_windows(&g);
+        SampleGrad {
+            kind,
+            g,
+            relu_mask,
+            fast,
+            arch: Arch::new(),
+        }
+    }
+
+    /// `dx` (every element written) from one sample's input `xs` and pooled gradient `dys`.
+    pub(super) fn run(&self, xs: &[f32], dys: &[f32], dx: &mut [f32]) {
+        let (g, relu_mask) = (&self.g, self.relu_mask);
+        if self.fast {
+            self.arch.dispatch(DisjointMaxGrad {
+                g,
+                xs,
+                dys,
+                relu_mask,
+                dx,
+            });
+        } else {
+            pool_grad_sample(self.kind, g, xs, dys, relu_mask, dx);
+        }
+    }
 }
 
 /// Pooling gradient of one sample, one window at a time, vectorized over channels.
