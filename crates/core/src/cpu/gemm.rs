@@ -123,26 +123,18 @@ pub fn sgemm(
         // SAFETY: the extents were checked above (every block lies inside them, strides are
         // non-negative); blocks written by different tasks are disjoint.
         unsafe {
-            gemm::gemm(
+            block_gemm(
                 rows,
                 cols,
                 k,
                 cp.0.add(r0 * n + c0),
-                1,
-                n as isize,
-                beta != 0.0,
+                n,
                 a.as_ptr().offset(r0 as isize * sa.row),
-                sa.col,
-                sa.row,
+                sa,
                 b.as_ptr().offset(c0 as isize * sb.col),
-                sb.col,
-                sb.row,
-                beta,
+                sb,
                 alpha,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
+                beta,
             );
         }
     };
@@ -205,6 +197,53 @@ pub fn sgemm(
     }
 }
 
+/// One single-threaded `gemm` call: `C = alpha * A @ B + beta * C` for an `m x k` A and a
+/// `k x n` B with strides `sa`, `sb`, into a row-major C with row stride `ldc` (`beta == 0`
+/// ignores C's old contents).
+///
+/// # Safety
+/// The pointers must cover the strided extents of their operands, and no other thread may
+/// access the C block while it runs.
+#[allow(clippy::too_many_arguments)]
+unsafe fn block_gemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    c: *mut f32,
+    ldc: usize,
+    a: *const f32,
+    sa: Strides,
+    b: *const f32,
+    sb: Strides,
+    alpha: f32,
+    beta: f32,
+) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c,
+            1,
+            ldc as isize,
+            beta != 0.0,
+            a,
+            sa.col,
+            sa.row,
+            b,
+            sb.col,
+            sb.row,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 /// Deep products (`k >= DEEP * max(m, n)`, e.g. a convolution's kernel gradient
 /// 288x15488 @ 15488x64) are split along `k`: row or column blocks would each re-read all of
 /// the long operands.
@@ -237,26 +276,18 @@ fn sgemm_split_k(
         // SAFETY: `sgemm` checked that A and B cover their strided extents, and the slice
         // `k0..k0 + len` lies inside `0..k`; partial `i` is written by this job only.
         unsafe {
-            gemm::gemm(
+            block_gemm(
                 m,
                 n,
                 len,
                 pp.0.add(i * m * n),
-                1,
-                n as isize,
-                false,
+                n,
                 a.as_ptr().offset(k0 as isize * sa.col),
-                sa.col,
-                sa.row,
+                sa,
                 b.as_ptr().offset(k0 as isize * sb.row),
-                sb.col,
-                sb.row,
-                0.0,
+                sb,
                 1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
+                0.0,
             );
         }
     };

@@ -221,40 +221,43 @@ fn spatial_out(op: &str, w: &Window, x: &[Dim], k: &[usize]) -> Result<Vec<Dim>>
         .collect()
 }
 
+/// The kernel's dimensions, checked to be known, of the input's rank, and (at
+/// `channel_axis`, counted from the end) to match the input's channel count.
+fn kernel_dims(name: &str, x: &[Dim], k: &[Dim], channel_axis: usize) -> Result<Vec<usize>> {
+    let kdims: Option<Vec<usize>> = k.iter().copied().collect();
+    let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
+        return shape_err(
+            name,
+            format!(
+                "kernel {} must be known and have the input's rank ({})",
+                fmt_shape(k),
+                fmt_shape(x)
+            ),
+        );
+    };
+    let cin = kdims[kdims.len() - channel_axis];
+    if let Some(c) = x[x.len() - 1] {
+        if c != cin {
+            return shape_err(
+                name,
+                format!(
+                    "input {} has {c} channels, the kernel {} expects {cin}",
+                    fmt_shape(x),
+                    fmt_shape(k)
+                ),
+            );
+        }
+    }
+    Ok(kdims)
+}
+
 /// Shape inference for the family.
 pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
     let name = op.name();
     let x = &inputs[0];
     match op {
         Op::Conv(w) | Op::ConvBias { window: w, .. } => {
-            let k = &inputs[1];
-            if k.len() != x.len() {
-                return shape_err(
-                    &name,
-                    format!(
-                        "kernel {} does not match input {} (kernel rank must equal input rank)",
-                        fmt_shape(k),
-                        fmt_shape(x)
-                    ),
-                );
-            }
-            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
-            let Some(kdims) = kdims else {
-                return shape_err(&name, "the kernel shape must be known");
-            };
-            let cin = kdims[kdims.len() - 2];
-            if let Some(c) = x[x.len() - 1] {
-                if c != cin {
-                    return shape_err(
-                        &name,
-                        format!(
-                            "input {} has {c} channels, the kernel {} expects {cin}",
-                            fmt_shape(x),
-                            fmt_shape(k)
-                        ),
-                    );
-                }
-            }
+            let kdims = kernel_dims(&name, x, &inputs[1], 2)?;
             let cout = kdims[kdims.len() - 1];
             if let Some(bias) = inputs.get(2) {
                 if bias != &vec![Some(cout)] {
@@ -270,31 +273,8 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             window: w,
             output_padding,
         } => {
-            let k = &inputs[1];
-            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
-            let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
-                return shape_err(
-                    &name,
-                    format!(
-                        "kernel {} must be known and have the input's rank ({})",
-                        fmt_shape(k),
-                        fmt_shape(x)
-                    ),
-                );
-            };
-            let (cout, cin) = (kdims[kdims.len() - 2], kdims[kdims.len() - 1]);
-            if let Some(c) = x[x.len() - 1] {
-                if c != cin {
-                    return shape_err(
-                        &name,
-                        format!(
-                            "input {} has {c} channels, the kernel {} expects {cin}",
-                            fmt_shape(x),
-                            fmt_shape(k)
-                        ),
-                    );
-                }
-            }
+            let kdims = kernel_dims(&name, x, &inputs[1], 1)?;
+            let cout = kdims[kdims.len() - 2];
             let mut out = vec![x[0]];
             for (i, d) in x[1..x.len() - 1].iter().enumerate() {
                 let (kk, stride) = (kdims[i], w.strides[i]);
@@ -323,7 +303,8 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
                     return shape_err(
                         &name,
                         format!(
-                            "no output length on spatial axis {i} maps back to the input's {d}                              (kernel {kk}, stride {stride}, output_padding {output_padding:?},                              padding {:?})",
+                            "no output length on spatial axis {i} maps back to the input's {d} (kernel {kk}, \
+                             stride {stride}, output_padding {output_padding:?}, padding {:?})",
                             w.padding
                         ),
                     );
@@ -334,31 +315,8 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::DepthwiseConv(w) => {
-            let k = &inputs[1];
-            let kdims: Option<Vec<usize>> = k.iter().copied().collect();
-            let Some(kdims) = kdims.filter(|d| d.len() == x.len()) else {
-                return shape_err(
-                    &name,
-                    format!(
-                        "kernel {} must be known and have the input's rank ({})",
-                        fmt_shape(k),
-                        fmt_shape(x)
-                    ),
-                );
-            };
+            let kdims = kernel_dims(&name, x, &inputs[1], 2)?;
             let (cin, mult) = (kdims[kdims.len() - 2], kdims[kdims.len() - 1]);
-            if let Some(c) = x[x.len() - 1] {
-                if c != cin {
-                    return shape_err(
-                        &name,
-                        format!(
-                            "input {} has {c} channels, the depthwise kernel {} expects {cin}",
-                            fmt_shape(x),
-                            fmt_shape(k)
-                        ),
-                    );
-                }
-            }
             let mut out = vec![x[0]];
             out.extend(spatial_out(&name, w, x, &kdims[..kdims.len() - 2])?);
             out.push(Some(cin * mult));
