@@ -8,6 +8,15 @@ use super::{per_sample, sum_over_samples, Geom};
 use crate::error::Result;
 use crate::ops::Window;
 
+/// The geometry, the multiplier `M` and the per-sample input and output sizes of a depthwise
+/// convolution of an input `xs` with a kernel `ks = (*kernel_size, C, M)`.
+fn setup(xs: &[usize], ks: &[usize], w: &Window) -> Result<(Geom, usize, usize, usize)> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let mult = ks[ks.len() - 1];
+    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin * mult);
+    Ok((g, mult, per_in, per_out))
+}
+
 /// `out[pos, c*M + m] = sum over taps of x[src, c] * k[tap, c, m]`.
 pub fn depthwise(
     x: &[f32],
@@ -17,18 +26,11 @@ pub fn depthwise(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let mult = ks[ks.len() - 1];
-    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin * mult);
+    let (g, mult, per_in, per_out) = setup(xs, ks, w)?;
     let run = |(n, o): (usize, &mut [f32])| {
         forward_sample(&g, &x[n * per_in..(n + 1) * per_in], k, mult, o);
     };
-    per_sample(
-        out,
-        per_out,
-        out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1,
-        run,
-    );
+    per_sample(out, per_out, crate::cpu::PARALLEL_CUTOFF, run);
     Ok(())
 }
 
@@ -62,18 +64,11 @@ pub fn depthwise_grad_input(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let mult = ks[ks.len() - 1];
-    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin * mult);
+    let (g, mult, per_in, per_out) = setup(xs, ks, w)?;
     let run = |(n, dx): (usize, &mut [f32])| {
         grad_input_sample(&g, &dy[n * per_out..(n + 1) * per_out], k, mult, dx);
     };
-    per_sample(
-        out,
-        per_in,
-        out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1,
-        run,
-    );
+    per_sample(out, per_in, crate::cpu::PARALLEL_CUTOFF, run);
     Ok(())
 }
 
@@ -110,9 +105,7 @@ pub fn depthwise_grad_kernel(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let mult = ks[ks.len() - 1];
-    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin * mult);
+    let (g, mult, per_in, per_out) = setup(xs, ks, w)?;
     let parallel = g.n * per_out >= crate::cpu::PARALLEL_CUTOFF;
     sum_over_samples(g.n, parallel, out, |n, dk| {
         let xs = &x[n * per_in..(n + 1) * per_in];

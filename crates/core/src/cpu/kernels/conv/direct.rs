@@ -128,8 +128,12 @@ pub(super) fn direct_conv(
             o,
         });
     };
-    let parallel = out.len() >= crate::cpu::PARALLEL_CUTOFF && g.n > 1;
-    per_sample(out, g.out_positions() * cout, parallel, run);
+    per_sample(
+        out,
+        g.out_positions() * cout,
+        crate::cpu::PARALLEL_CUTOFF,
+        run,
+    );
 }
 
 /// One sample of `direct_conv`.

@@ -263,14 +263,14 @@ impl Geom {
 }
 
 /// Runs `f(sample, chunk)` over `out` cut into per-sample chunks, on the rayon pool when
-/// `parallel`.
+/// `out` has at least `min_parallel` elements and more than one sample.
 pub(super) fn per_sample(
     out: &mut [f32],
     chunk: usize,
-    parallel: bool,
+    min_parallel: usize,
     f: impl Fn((usize, &mut [f32])) + Sync + Send,
 ) {
-    if parallel {
+    if out.len() >= min_parallel && out.len() > chunk {
         out.par_chunks_mut(chunk).enumerate().for_each(f);
     } else {
         out.chunks_mut(chunk).enumerate().for_each(f);

@@ -28,12 +28,7 @@ pub fn pool(
             pool_sample(kind, &g, xs, o);
         }
     };
-    per_sample(
-        out,
-        per_out,
-        out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1,
-        run,
-    );
+    per_sample(out, per_out, crate::cpu::PARALLEL_CUTOFF / 4, run);
     Ok(())
 }
 
@@ -79,12 +74,7 @@ pub fn pool_grad(
         let xs = &x[n * per_in..(n + 1) * per_in];
         grad.run(xs, &dy[n * per_out..(n + 1) * per_out], dx);
     };
-    per_sample(
-        out,
-        per_in,
-        out.len() >= crate::cpu::PARALLEL_CUTOFF / 4 && g.n > 1,
-        run,
-    );
+    per_sample(out, per_in, crate::cpu::PARALLEL_CUTOFF / 4, run);
     Ok(())
 }
 
