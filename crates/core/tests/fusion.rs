@@ -27,15 +27,26 @@ fn model(cin: usize, relu: &str) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     model_wrt(cin, relu, true)
 }
 
+/// Output channels of `model`'s convolution: 4, or 16 for 16+ input channels (the Winograd
+/// kernels need at least 16 each way).
+fn out_channels(cin: usize) -> usize {
+    if cin >= 16 {
+        16
+    } else {
+        4
+    }
+}
+
 /// `model`, differentiated for `x` too only when `wrt_x` (a first layer's input is not).
 fn model_wrt(cin: usize, relu: &str, wrt_x: bool) -> (Graph, NodeId, NodeId, Vec<NodeId>) {
     let mut g = Graph::new();
+    let cout = out_channels(cin);
     let x = g.input(vec![None, Some(6), Some(5), Some(cin)]);
-    let k = g.input(vec![Some(3), Some(3), Some(cin), Some(4)]);
-    let b = g.input(vec![Some(4)]);
+    let k = g.input(vec![Some(3), Some(3), Some(cin), Some(cout)]);
+    let b = g.input(vec![Some(cout)]);
     let w = match relu {
-        "pooled" | "avg_pooled" => g.input(vec![None, Some(3), Some(2), Some(4)]),
-        _ => g.input(vec![None, Some(6), Some(5), Some(4)]),
+        "pooled" | "avg_pooled" => g.input(vec![None, Some(3), Some(2), Some(cout)]),
+        _ => g.input(vec![None, Some(6), Some(5), Some(cout)]),
     };
     let attrs = Attrs::new().with("padding", AttrValue::Str("same".into()));
     let c = g.add_named("conv", &[x, k], &attrs).unwrap();
@@ -66,8 +77,8 @@ fn run(g: Graph, outputs: Vec<NodeId>, cin: usize) -> (Program<Cpu>, Vec<Vec<f32
         .collect();
     let feeds = [
         arr(&[3, 6, 5, cin], 1),
-        arr(&[3, 3, cin, 4], 2),
-        arr(&[4], 3),
+        arr(&[3, 3, cin, out_channels(cin)], 2),
+        arr(&[out_channels(cin)], 3),
         arr(&[&[3], &w_shape[..]].concat(), 4),
     ];
     let mut p: Program<Cpu> = Program::new(Arc::new(g), outputs, vec![]).unwrap();
@@ -103,8 +114,9 @@ fn assert_close(a: &[Vec<f32>], b: &[Vec<f32>]) {
 
 #[test]
 fn conv_bias_relu_fuses_and_matches_the_unfused_graph() {
-    // 2 input channels: 18 window columns (direct kernel); 6: 54 (im2col + GEMM).
-    for cin in [2, 6] {
+    // 2 input channels: 18 window columns (direct kernel); 6: 54 (im2col + GEMM); 16: the
+    // Winograd kernels.
+    for cin in [2, 6, 16] {
         let (g, add, act, fetch) = model(cin, "plain");
         let (fused, got) = run(g.clone(), fetch.clone(), cin);
         assert!(matches!(

@@ -391,6 +391,15 @@ fn convolutions() {
         vec![arr(&[1, 3, 3, 3, 1], 9), arr(&[2, 2, 2, 1, 2], 10)],
         &[0, 1],
     );
+    // 3x3, stride 1, 16+ channels: the Winograd kernels (odd output sides, 'same' padding).
+    for padding in ["valid", "same"] {
+        check(
+            "conv",
+            conv_attrs(&[1, 1], &[1, 1], padding),
+            vec![arr(&[1, 7, 6, 16], 15), arr(&[3, 3, 16, 17], 16)],
+            &[0, 1],
+        );
+    }
 }
 
 #[test]
@@ -670,12 +679,19 @@ fn conv_with_gradients(x: &ArrayD<f32>, k: &ArrayD<f32>, w: &ArrayD<f32>) -> Vec
 
 #[test]
 fn large_batches_split_into_chunks_match_small_batches() {
-    // 300 samples of 9x9x8 with a 3x3x8x5 kernel: the im2col kernels cut the batch into
-    // chunks run in parallel; each 10-sample slice run alone takes the one-chunk path.
+    // 300 samples of 9x9 with a 3x3 kernel: the im2col (8 -> 5 channels) and Winograd (16 ->
+    // 16) kernels cut the batch into chunks run in parallel; each 10-sample slice run alone
+    // takes the one-chunk path.
+    for (cin, cout) in [(8, 5), (16, 16)] {
+        chunks_match_slices(cin, cout);
+    }
+}
+
+fn chunks_match_slices(cin: usize, cout: usize) {
     let (n, part) = (300, 10);
-    let x = arr(&[n, 9, 9, 8], 21);
-    let k = arr(&[3, 3, 8, 5], 22);
-    let w = arr(&[n, 9, 9, 5], 23);
+    let x = arr(&[n, 9, 9, cin], 21);
+    let k = arr(&[3, 3, cin, cout], 22);
+    let w = arr(&[n, 9, 9, cout], 23);
     let whole = conv_with_gradients(&x, &k, &w);
     let mut dk_sum = vec![0.0f32; k.len()];
     for p in 0..n / part {
@@ -765,6 +781,117 @@ fn direct_kernels_match_loops_on_full_tiles_and_wide_outputs() {
                         (a - want).abs() < 1e-3,
                         "dK[{kh},{kw},{ci},{co}]: {a} vs {want}"
                     );
+                }
+            }
+        }
+    }
+}
+
+/// Input gradient of a 2-D convolution (NHWC, HWIO, stride 1) by direct loops.
+fn conv2d_grad_input_reference(
+    dy: &ArrayD<f32>,
+    k: &ArrayD<f32>,
+    pad: (usize, usize),
+    in_hw: (usize, usize),
+) -> Vec<f32> {
+    let (n, oh, ow, cout) = (dy.shape()[0], dy.shape()[1], dy.shape()[2], dy.shape()[3]);
+    let cin = k.shape()[2];
+    let mut dx = vec![0.0f64; n * in_hw.0 * in_hw.1 * cin];
+    for b in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ky in 0..3 {
+                    for kx in 0..3 {
+                        let iy = (oy + ky) as isize - pad.0 as isize;
+                        let ix = (ox + kx) as isize - pad.1 as isize;
+                        if iy < 0 || ix < 0 || iy >= in_hw.0 as isize || ix >= in_hw.1 as isize {
+                            continue;
+                        }
+                        let at = ((b * in_hw.0 + iy as usize) * in_hw.1 + ix as usize) * cin;
+                        for ci in 0..cin {
+                            for co in 0..cout {
+                                dx[at + ci] += (dy[[b, oy, ox, co]] * k[[ky, kx, ci, co]]) as f64;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dx.into_iter().map(|v| v as f32).collect()
+}
+
+#[test]
+fn winograd_kernels_match_loops() {
+    // 3x3 stride-1 convolutions with 17 input and 20 output channels (a 16-lane block and a
+    // remainder): odd and even output sides, valid and same padding; bias + relu fused.
+    for (h, w, padding, pad, out) in [
+        (7, 9, "valid", (0, 0), (5, 7)),
+        (8, 6, "same", (1, 1), (8, 6)),
+        (9, 5, "same", (1, 1), (9, 5)),
+    ] {
+        let (n, cin, cout) = (3, 17, 20);
+        let x = arr(&[n, h, w, cin], 51);
+        let k = arr(&[3, 3, cin, cout], 52);
+        let bias = arr(&[cout], 53);
+        let dy = arr(&[n, out.0, out.1, cout], 54);
+        let mut g = Graph::new();
+        let xi = g.input(vec![None, Some(h), Some(w), Some(cin)]);
+        let ki = g.input(vec![Some(3), Some(3), Some(cin), Some(cout)]);
+        let bi = g.input(vec![Some(cout)]);
+        let wi = g.input(vec![None, Some(out.0), Some(out.1), Some(cout)]);
+        let attrs = conv_attrs(&[1, 1], &[1, 1], padding);
+        let y = g.add_named("conv", &[xi, ki], &attrs).unwrap();
+        let yb = g.add_named("add", &[y, bi], &Attrs::new()).unwrap();
+        let relu = g.add_named("relu", &[yb], &Attrs::new()).unwrap();
+        let prod = g.add_named("multiply", &[y, wi], &Attrs::new()).unwrap();
+        let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+        let grads = gradients(&mut g, loss, &[xi, ki]).unwrap();
+        let got = run(
+            &Arc::new(g),
+            vec![y, relu, grads[0], grads[1]],
+            &[x.clone(), k.clone(), bias.clone(), dy.clone()],
+        );
+        let want_y = conv2d_reference(&x, &k, 1, 1, pad, out);
+        for (i, (a, b)) in got[0].iter().zip(&want_y).enumerate() {
+            assert!((a - b).abs() < 1e-4, "{padding} forward [{i}]: {a} vs {b}");
+            let want_relu = (b + bias[[i % cout]]).max(0.0);
+            let r = got[1][i];
+            assert!(
+                (r - want_relu).abs() < 1e-4,
+                "{padding} relu [{i}]: {r} vs {want_relu}"
+            );
+        }
+        let want_dx = conv2d_grad_input_reference(&dy, &k, pad, (h, w));
+        for (i, (a, b)) in got[2].iter().zip(&want_dx).enumerate() {
+            assert!((a - b).abs() < 1e-4, "{padding} dx[{i}]: {a} vs {b}");
+        }
+        // dK = sum over n, oh, ow of x[n, oh + kh - pad, ow + kw - pad, ci] * dy[n, oh, ow, co]
+        for kh in 0..3 {
+            for kw in 0..3 {
+                for ci in 0..cin {
+                    for co in 0..cout {
+                        let mut want = 0.0f64;
+                        for b in 0..n {
+                            for oh in 0..out.0 {
+                                for ow in 0..out.1 {
+                                    let iy = (oh + kh) as isize - pad.0 as isize;
+                                    let ix = (ow + kw) as isize - pad.1 as isize;
+                                    if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                        continue;
+                                    }
+                                    want += (x[[b, iy as usize, ix as usize, ci]]
+                                        * dy[[b, oh, ow, co]])
+                                        as f64;
+                                }
+                            }
+                        }
+                        let a = got[3][((kh * 3 + kw) * cin + ci) * cout + co] as f64;
+                        assert!(
+                            (a - want).abs() < 1e-3,
+                            "{padding} dK[{kh},{kw},{ci},{co}]: {a} vs {want}"
+                        );
+                    }
                 }
             }
         }

@@ -2,9 +2,8 @@
 //! short windows go to the direct kernels.
 
 use super::direct::{direct_conv, direct_conv_grad_kernel, DIRECT_MAX_COLUMNS};
-use rayon::prelude::*;
 
-use super::{with_scratch, Epilogue, Geom};
+use super::{winograd, with_scratch, Chunks, Epilogue, Geom};
 use crate::cpu::gemm::{sgemm, Strides};
 use crate::error::{CoreError, Result};
 use crate::ops::Window;
@@ -13,51 +12,9 @@ use crate::ops::Window;
 /// its im2col and its GEMM.
 const CHUNK_ELEMENTS: usize = 1 << 18;
 
-/// How a batch is cut into chunks of whole samples, each run as im2col -> GEMM -> epilogue
-/// on one thread with its own cache-resident column matrix.
-struct Chunks {
-    /// Samples per chunk.
-    samples: usize,
-    /// Number of chunks.
-    count: usize,
-    /// Whether chunks run on the rayon pool (enough of them to share out); otherwise they run
-    /// one after another on the caller, whose GEMMs then split across the pool themselves.
-    parallel: bool,
-}
-
-impl Chunks {
-    fn new(g: &Geom) -> Chunks {
-        let per_sample = g.out_positions() * g.window() * g.cin;
-        let samples = (CHUNK_ELEMENTS / per_sample.max(1)).clamp(1, g.n.max(1));
-        let count = g.n.div_ceil(samples);
-        let parallel = count >= 2 * rayon::current_num_threads()
-            && g.n * per_sample >= crate::cpu::PARALLEL_CUTOFF
-            && rayon::current_thread_index().is_none();
-        Chunks {
-            samples,
-            count,
-            parallel,
-        }
-    }
-
-    /// Runs `f(chunk, part)` over `data` cut into one part of `size` elements per chunk.
-    fn for_each_mut(
-        &self,
-        data: &mut [f32],
-        size: usize,
-        f: impl Fn(usize, &mut [f32]) -> Result<()> + Sync + Send,
-    ) -> Result<()> {
-        let size = size.max(1);
-        if self.parallel {
-            data.par_chunks_mut(size)
-                .enumerate()
-                .try_for_each(|(c, part)| f(c, part))
-        } else {
-            data.chunks_mut(size)
-                .enumerate()
-                .try_for_each(|(c, part)| f(c, part))
-        }
-    }
+/// Chunks of samples for im2col over `g`.
+fn chunks(g: &Geom) -> Chunks {
+    Chunks::new(g, g.out_positions() * g.window() * g.cin, CHUNK_ELEMENTS)
 }
 
 /// im2col of one sample into `out`: one row per output position, `window * cin` columns;
@@ -116,7 +73,10 @@ pub fn conv(
         direct_conv(x, &g, k, cout, epilogue, out);
         return Ok(());
     }
-    let chunks = Chunks::new(&g);
+    if winograd::applies(&g, cout) {
+        return winograd::conv(x, &g, k, cout, epilogue, out);
+    }
+    let chunks = chunks(&g);
     let per_out = g.out_positions() * cout;
     chunks.for_each_mut(out, per_out * chunks.samples, |c, part| {
         let count = part.len() / per_out.max(1);
@@ -148,10 +108,13 @@ pub fn conv_grad_input(
 ) -> Result<()> {
     let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
     let cout = ks[ks.len() - 1];
+    if winograd::applies(&g, cout) {
+        return winograd::conv_grad_input(dy, &g, k, cout, out);
+    }
     let kc = g.window() * g.cin;
     let rows_per = g.out_positions();
     let per_in = g.in_positions() * g.cin;
-    let chunks = Chunks::new(&g);
+    let chunks = chunks(&g);
     chunks.for_each_mut(out, per_in * chunks.samples, |c, dx| {
         let (n0, count) = (c * chunks.samples, dx.len() / per_in.max(1));
         let dy = &dy[n0 * rows_per * cout..(n0 + count) * rows_per * cout];
@@ -201,7 +164,10 @@ pub fn conv_grad_kernel(
         direct_conv_grad_kernel(x, &g, dy, cout, out);
         return Ok(());
     }
-    let chunks = Chunks::new(&g);
+    if winograd::applies(&g, cout) {
+        return winograd::conv_grad_kernel(x, &g, dy, cout, out);
+    }
+    let chunks = chunks(&g);
     let rows_per = g.out_positions();
     let partial = |c: usize, part: &mut [f32]| {
         let n0 = c * chunks.samples;

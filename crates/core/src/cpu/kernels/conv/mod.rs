@@ -6,6 +6,7 @@ mod depthwise;
 mod direct;
 mod im2col;
 mod pool;
+mod winograd;
 
 use rayon::prelude::*;
 
@@ -258,6 +259,54 @@ impl Geom {
                     row += 1;
                 }
             }
+        }
+    }
+}
+
+/// How a batch is cut into chunks of whole samples, each run start to end on one thread with
+/// its own cache-resident scratch (column matrices, transformed tiles).
+pub(super) struct Chunks {
+    /// Samples per chunk.
+    pub(super) samples: usize,
+    /// Number of chunks.
+    pub(super) count: usize,
+    /// Whether chunks run on the rayon pool (enough of them to share out); otherwise they run
+    /// one after another on the caller, whose GEMMs then split across the pool themselves.
+    parallel: bool,
+}
+
+impl Chunks {
+    /// Chunks of about `target` elements for a pass over `g` working on `per_sample`
+    /// elements per sample.
+    pub(super) fn new(g: &Geom, per_sample: usize, target: usize) -> Chunks {
+        let samples = (target / per_sample.max(1)).clamp(1, g.n.max(1));
+        let count = g.n.div_ceil(samples);
+        let parallel = count >= 2 * rayon::current_num_threads()
+            && g.n * per_sample >= crate::cpu::PARALLEL_CUTOFF
+            && rayon::current_thread_index().is_none();
+        Chunks {
+            samples,
+            count,
+            parallel,
+        }
+    }
+
+    /// Runs `f(chunk, part)` over `data` cut into one part of `size` elements per chunk.
+    pub(super) fn for_each_mut(
+        &self,
+        data: &mut [f32],
+        size: usize,
+        f: impl Fn(usize, &mut [f32]) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let size = size.max(1);
+        if self.parallel {
+            data.par_chunks_mut(size)
+                .enumerate()
+                .try_for_each(|(c, part)| f(c, part))
+        } else {
+            data.chunks_mut(size)
+                .enumerate()
+                .try_for_each(|(c, part)| f(c, part))
         }
     }
 }
