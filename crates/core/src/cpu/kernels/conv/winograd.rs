@@ -9,11 +9,11 @@
 //! contiguous row-major GEMM operand. Batches are cut into chunks of whole samples whose
 //! transformed tiles stay in cache between the transforms and the GEMMs.
 
-use std::array;
+use std::marker::PhantomData;
 
-use multiversion::multiversion;
+use pulp::{Arch, Simd, WithSimd};
 
-use super::{with_scratch, Chunks, Epilogue, Geom, LANES};
+use super::{with_scratch, Chunks, Epilogue, Geom};
 use crate::cpu::gemm::{sgemm, Strides};
 use crate::error::Result;
 
@@ -26,11 +26,6 @@ const MIN_OUT: usize = 4;
 const CHUNK_ELEMENTS: usize = 1 << 19;
 /// Elements of a transformed tile.
 const ELEMENTS: usize = 16;
-
-/// One block of up to `LANES` channels.
-type Lanes = [f32; LANES];
-/// An `N x N` tile of scalars.
-type Tile<const N: usize> = [[f32; N]; N];
 
 /// Whether this convolution takes the Winograd path: a 3x3 window with stride and dilation 1
 /// on two spatial axes, at least `MIN_CHANNELS` channels in and out, and outputs at least
@@ -65,19 +60,11 @@ impl Grid {
         self.rows * self.cols
     }
 
-    /// Calls `f(tile, sample, row, col)` for each tile of `samples` samples, `tile` counting
-    /// from 0 across them.
+    /// `(sample, row, col)` of tile `t`, counting tiles across samples.
     #[inline(always)]
-    fn for_each(self, samples: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
-        let mut t = 0;
-        for n in 0..samples {
-            for r in 0..self.rows {
-                for c in 0..self.cols {
-                    f(t, n, r, c);
-                    t += 1;
-                }
-            }
-        }
+    fn locate(self, t: usize) -> (usize, usize, usize) {
+        let (n, rest) = (t / self.per_sample(), t % self.per_sample());
+        (n, rest / self.cols, rest % self.cols)
     }
 }
 
@@ -87,181 +74,361 @@ fn chunks(g: &Geom, cout: usize) -> Chunks {
     Chunks::new(g, per_sample, CHUNK_ELEMENTS)
 }
 
-/// `(first, width)` of each block of up to `LANES` of `c` channels.
-fn blocks(c: usize) -> impl Iterator<Item = (usize, usize)> {
-    (0..c).step_by(LANES).map(move |c0| (c0, LANES.min(c - c0)))
+/// Where the elements of a square tile lie in a buffer: element `(i, j)` at
+/// `base + i * di + j * dj`, present where bit `i * side + j` of `mask` is set (absent
+/// elements, outside the input or output, read as zero and are not written). Offsets use
+/// wrapping arithmetic: `base` may point before the buffer when the first row or column hangs
+/// over the padding, but every present element's offset is in range.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    base: usize,
+    di: usize,
+    dj: usize,
+    mask: u16,
 }
 
-/// A channel block from `src` (`width` values), zero-filled past its end.
-#[inline(always)]
-fn load(src: &[f32]) -> Lanes {
-    match <&Lanes>::try_from(src) {
-        Ok(l) => *l,
-        Err(_) => {
-            let mut l = [0.0; LANES];
-            l[..src.len()].copy_from_slice(src);
-            l
-        }
+impl Place {
+    /// Offset of element `(i, j)` if present.
+    #[inline(always)]
+    fn at(self, side: usize, i: usize, j: usize) -> Option<usize> {
+        (self.mask >> (i * side + j) & 1 == 1).then(|| {
+            self.base
+                .wrapping_add(i.wrapping_mul(self.di))
+                .wrapping_add(j.wrapping_mul(self.dj))
+        })
     }
 }
 
-/// Writes the first `dst.len()` lanes of `v`.
+/// The bits of a `side x side` tile's rows in `rows` and columns in `cols` (bit `k`: row or
+/// column `k` present).
 #[inline(always)]
-fn store(dst: &mut [f32], v: &Lanes) {
-    match <&mut Lanes>::try_from(&mut *dst) {
-        Ok(d) => *d = *v,
-        Err(_) => {
-            let w = dst.len();
-            dst.copy_from_slice(&v[..w]);
-        }
+fn tile_mask(side: usize, rows: u16, cols: u16) -> u16 {
+    (0..side)
+        .filter(|i| rows >> i & 1 == 1)
+        .fold(0, |m, i| m | cols << (i * side))
+}
+
+/// Bits `k` of `0..side` with `0 <= first + k < len`.
+#[inline(always)]
+fn inside(first: isize, side: usize, len: usize) -> u16 {
+    (0..side)
+        .filter(|&k| (0..len as isize).contains(&(first + k as isize)))
+        .fold(0, |m, k| m | 1 << k)
+}
+
+/// The 16 transformed elements of item `t` in a `[e][item][channels]` buffer of `items`.
+#[inline(always)]
+fn planes(t: usize, items: usize, channels: usize) -> Place {
+    let dj = items * channels;
+    Place {
+        base: t * channels,
+        di: 4 * dj,
+        dj,
+        mask: u16::MAX,
     }
 }
 
-/// `T x T^T` for the 1-D transform `T` (`f`): `f` down each column, then along each row.
+/// The taps of a `(3, 3, cin, cout)` kernel for input channel `ci`.
 #[inline(always)]
-fn transform<const I: usize, const O: usize>(
-    x: Tile<I>,
-    f: impl Fn([f32; I]) -> [f32; O],
-) -> Tile<O> {
-    let mut half = [[0.0; I]; O];
-    for j in 0..I {
-        let col = f(array::from_fn(|i| x[i][j]));
-        for o in 0..O {
-            half[o][j] = col[o];
-        }
+fn taps(ci: usize, cin: usize, cout: usize) -> Place {
+    let dj = cin * cout;
+    Place {
+        base: ci * cout,
+        di: 3 * dj,
+        dj,
+        mask: (1 << 9) - 1,
     }
-    array::from_fn(|o| f(half[o]))
 }
 
-/// Applies the 2-D transform `f` (an `I x I` tile to `O x O`) to each of `LANES` channels:
-/// `src[i * I + j]` holds tile element `(i, j)` of every channel, `dst[o * O + p]` receives
-/// element `(o, p)`. A loop over channels around straight-line scalar code, which the compiler
-/// vectorizes across channels.
+/// The 4x4 input tile of tile `t` in a chunk of whole samples with `c` channels.
 #[inline(always)]
-fn transform_lanes<const I: usize, const O: usize>(
-    src: &[Lanes],
-    dst: &mut [Lanes],
-    f: impl Fn([f32; I]) -> [f32; O] + Copy,
-) {
-    let (src, dst) = (&src[..I * I], &mut dst[..O * O]);
-    for l in 0..LANES {
-        let t = transform(array::from_fn(|i| array::from_fn(|j| src[i * I + j][l])), f);
-        for o in 0..O {
-            for p in 0..O {
-                dst[o * O + p][l] = t[o][p];
+fn input_positions(g: &Geom, grid: Grid, t: usize, c: usize) -> Place {
+    let (n, r, q) = grid.locate(t);
+    let y0 = (2 * r) as isize - g.pad[1] as isize;
+    let x0 = (2 * q) as isize - g.pad[2] as isize;
+    let first = (n * g.in_positions()) as isize + y0 * g.s[2] as isize + x0;
+    Place {
+        base: (first * c as isize) as usize,
+        di: g.s[2] * c,
+        dj: c,
+        mask: tile_mask(4, inside(y0, 4, g.s[1]), inside(x0, 4, g.s[2])),
+    }
+}
+
+/// The 2x2 output tile `t` in a chunk of whole samples with `c` channels.
+#[inline(always)]
+fn output_positions(g: &Geom, grid: Grid, t: usize, c: usize) -> Place {
+    let (n, r, q) = grid.locate(t);
+    let (y0, x0) = (2 * r, 2 * q);
+    Place {
+        base: (n * g.out_positions() + y0 * g.o[2] + x0) * c,
+        di: g.o[2] * c,
+        dj: c,
+        mask: tile_mask(
+            2,
+            inside(y0 as isize, 2, g.o[1]),
+            inside(x0 as isize, 2, g.o[2]),
+        ),
+    }
+}
+
+/// A 1-D transform of the algorithm (`I` values to `O`), on SIMD vectors of channels.
+trait Transform1d<const I: usize, const O: usize> {
+    fn apply<S: Simd>(s: S, x: [S::f32s; I]) -> [S::f32s; O];
+}
+
+/// Kernel transform `G` (3 taps -> 4).
+struct KernelT;
+impl Transform1d<3, 4> for KernelT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [g0, g1, g2]: [S::f32s; 3]) -> [S::f32s; 4] {
+        let half = s.splat_f32s(0.5);
+        let (outer, mid) = (s.add_f32s(g0, g2), s.mul_f32s(half, g1));
+        let outer = s.mul_f32s(half, outer);
+        [g0, s.add_f32s(outer, mid), s.sub_f32s(outer, mid), g2]
+    }
+}
+
+/// Input transform `B^T` (4 -> 4).
+struct InputT;
+impl Transform1d<4, 4> for InputT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [d0, d1, d2, d3]: [S::f32s; 4]) -> [S::f32s; 4] {
+        [
+            s.sub_f32s(d0, d2),
+            s.add_f32s(d1, d2),
+            s.sub_f32s(d2, d1),
+            s.sub_f32s(d1, d3),
+        ]
+    }
+}
+
+/// Output transform `A^T` (4 -> 2).
+struct OutputT;
+impl Transform1d<4, 2> for OutputT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [m0, m1, m2, m3]: [S::f32s; 4]) -> [S::f32s; 2] {
+        [
+            s.add_f32s(s.add_f32s(m0, m1), m2),
+            s.sub_f32s(s.sub_f32s(m1, m2), m3),
+        ]
+    }
+}
+
+/// Adjoint of the output transform, `A` (2 -> 4).
+struct OutputAdjointT;
+impl Transform1d<2, 4> for OutputAdjointT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [y0, y1]: [S::f32s; 2]) -> [S::f32s; 4] {
+        [y0, s.add_f32s(y0, y1), s.sub_f32s(y0, y1), s.neg_f32s(y1)]
+    }
+}
+
+/// Adjoint of the input transform, `B` (4 -> 4).
+struct InputAdjointT;
+impl Transform1d<4, 4> for InputAdjointT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [v0, v1, v2, v3]: [S::f32s; 4]) -> [S::f32s; 4] {
+        [
+            v0,
+            s.add_f32s(s.sub_f32s(v1, v2), v3),
+            s.sub_f32s(s.add_f32s(v1, v2), v0),
+            s.neg_f32s(v3),
+        ]
+    }
+}
+
+/// Adjoint of the kernel transform, `G^T` (4 -> 3 taps).
+struct KernelAdjointT;
+impl Transform1d<4, 3> for KernelAdjointT {
+    #[inline(always)]
+    fn apply<S: Simd>(s: S, [u0, u1, u2, u3]: [S::f32s; 4]) -> [S::f32s; 3] {
+        let half = s.splat_f32s(0.5);
+        let (sum, diff) = (
+            s.mul_f32s(half, s.add_f32s(u1, u2)),
+            s.mul_f32s(half, s.sub_f32s(u1, u2)),
+        );
+        [s.add_f32s(u0, sum), diff, s.add_f32s(sum, u3)]
+    }
+}
+
+/// `T x T^T` for the 1-D transform `T`: down each column, then along each row. (Plain loops:
+/// `array::map`/`from_fn` over SIMD vectors are not always inlined, and then copy tiles through
+/// memory.)
+#[inline(always)]
+fn transform2d<S: Simd, T: Transform1d<I, O>, const I: usize, const O: usize>(
+    s: S,
+    x: &[[S::f32s; I]; I],
+) -> [[S::f32s; O]; O] {
+    let zero = s.splat_f32s(0.0);
+    let mut cols = [[zero; O]; I];
+    for (j, col) in cols.iter_mut().enumerate() {
+        let mut v = [zero; I];
+        for i in 0..I {
+            v[i] = x[i][j];
+        }
+        *col = T::apply(s, v);
+    }
+    let mut out = [[zero; O]; O];
+    for (o, row) in out.iter_mut().enumerate() {
+        let mut v = [zero; I];
+        for j in 0..I {
+            v[j] = cols[j][o];
+        }
+        *row = T::apply(s, v);
+    }
+    out
+}
+
+/// A SIMD vector from `x` (up to one vector of values, zeros past its end).
+#[inline(always)]
+fn load<S: Simd>(s: S, x: &[f32]) -> S::f32s {
+    if x.len() == S::F32_LANES {
+        S::as_simd_f32s(x).0[0]
+    } else {
+        s.partial_load_f32s(x)
+    }
+}
+
+/// Writes the first `x.len()` lanes of `v` to `x`.
+#[inline(always)]
+fn store<S: Simd>(s: S, x: &mut [f32], v: S::f32s) {
+    if x.len() == S::F32_LANES {
+        S::as_mut_simd_f32s(x).0[0] = v;
+    } else {
+        s.partial_store_f32s(x, v);
+    }
+}
+
+/// How a pass writes its transformed tiles.
+#[derive(Clone, Copy)]
+enum Write<'a> {
+    /// Overwrite.
+    Store,
+    /// Add to what is there (overlapping input-gradient tiles).
+    Add,
+    /// Overwrite with the forward convolution's bias and relu applied.
+    Epilogue(Epilogue<'a>),
+}
+
+/// One transform pass: for each of `items` tiles, read an `I x I` tile of channel vectors
+/// from `src` at `offsets(item).0`, apply `T x T^T`, and write the `O x O` result to `dst` at
+/// `offsets(item).1`.
+struct TilePass<'a, T, F, const I: usize, const O: usize> {
+    items: usize,
+    channels: usize,
+    offsets: F,
+    src: &'a [f32],
+    dst: &'a mut [f32],
+    write: Write<'a>,
+    transform: PhantomData<T>,
+}
+
+impl<T, F, const I: usize, const O: usize> WithSimd for TilePass<'_, T, F, I, O>
+where
+    T: Transform1d<I, O>,
+    F: Fn(usize) -> (Place, Place),
+{
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let TilePass {
+            items,
+            channels,
+            offsets,
+            src,
+            dst,
+            write,
+            ..
+        } = self;
+        let zero = s.splat_f32s(0.0);
+        for item in 0..items {
+            let (from, to) = offsets(item);
+            let mut c0 = 0;
+            while c0 < channels {
+                let w = S::F32_LANES.min(channels - c0);
+                let mut x = [[zero; I]; I];
+                for (i, x_row) in x.iter_mut().enumerate() {
+                    for (j, v) in x_row.iter_mut().enumerate() {
+                        if let Some(o) = from.at(I, i, j) {
+                            *v = load(s, &src[o + c0..][..w]);
+                        }
+                    }
+                }
+                let y = transform2d::<S, T, I, O>(s, &x);
+                for (i, y_row) in y.iter().enumerate() {
+                    for (j, &v) in y_row.iter().enumerate() {
+                        let Some(o) = to.at(O, i, j) else { continue };
+                        let d = &mut dst[o + c0..][..w];
+                        let v = match write {
+                            Write::Store => v,
+                            Write::Add => s.add_f32s(load(s, d), v),
+                            Write::Epilogue(e) => {
+                                let v = match e.bias {
+                                    Some(b) => s.add_f32s(v, load(s, &b[c0..][..w])),
+                                    None => v,
+                                };
+                                if e.relu {
+                                    s.max_f32s(v, zero)
+                                } else {
+                                    v
+                                }
+                            }
+                        };
+                        store(s, d, v);
+                    }
+                }
+                c0 += w;
             }
         }
     }
 }
 
-/// Kernel transform `G` (3 taps -> 4).
-#[inline(always)]
-fn kernel_1d([g0, g1, g2]: [f32; 3]) -> [f32; 4] {
-    [g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2]
-}
-
-/// Input transform `B^T` (4 -> 4).
-#[inline(always)]
-fn input_1d([d0, d1, d2, d3]: [f32; 4]) -> [f32; 4] {
-    [d0 - d2, d1 + d2, d2 - d1, d1 - d3]
-}
-
-/// Output transform `A^T` (4 -> 2).
-#[inline(always)]
-fn output_1d([m0, m1, m2, m3]: [f32; 4]) -> [f32; 2] {
-    [m0 + m1 + m2, m1 - m2 - m3]
-}
-
-/// Adjoint of the output transform, `A` (2 -> 4).
-#[inline(always)]
-fn output_adjoint_1d([y0, y1]: [f32; 2]) -> [f32; 4] {
-    [y0, y0 + y1, y0 - y1, -y1]
-}
-
-/// Adjoint of the input transform, `B` (4 -> 4).
-#[inline(always)]
-fn input_adjoint_1d([v0, v1, v2, v3]: [f32; 4]) -> [f32; 4] {
-    [v0, v1 - v2 + v3, v1 + v2 - v0, -v3]
-}
-
-/// Adjoint of the kernel transform, `G^T` (4 -> 3 taps).
-#[inline(always)]
-fn kernel_adjoint_1d([u0, u1, u2, u3]: [f32; 4]) -> [f32; 3] {
-    [u0 + 0.5 * (u1 + u2), 0.5 * (u1 - u2), 0.5 * (u1 + u2) + u3]
+/// Runs one transform pass (see `TilePass`) on the best SIMD this CPU has.
+fn tile_pass<T, F, const I: usize, const O: usize>(
+    items: usize,
+    channels: usize,
+    offsets: F,
+    src: &[f32],
+    dst: &mut [f32],
+    write: Write<'_>,
+) where
+    T: Transform1d<I, O>,
+    F: Fn(usize) -> (Place, Place),
+{
+    Arch::new().dispatch(TilePass::<T, F, I, O> {
+        items,
+        channels,
+        offsets,
+        src,
+        dst,
+        write,
+        transform: PhantomData,
+    });
 }
 
 /// `U[e][ci][co]` from a `(3, 3, cin, cout)` kernel.
 fn kernel_tiles(k: &[f32], cin: usize, cout: usize, u: &mut [f32]) {
-    let (mut src, mut dst) = ([[0.0; LANES]; 9], [[0.0; LANES]; ELEMENTS]);
-    for ci in 0..cin {
-        for (c0, w) in blocks(cout) {
-            for (tap, s) in src.iter_mut().enumerate() {
-                *s = load(&k[(tap * cin + ci) * cout + c0..][..w]);
-            }
-            transform_lanes(&src, &mut dst, kernel_1d);
-            for (e, d) in dst.iter().enumerate() {
-                store(&mut u[(e * cin + ci) * cout + c0..][..w], d);
-            }
-        }
-    }
+    let offsets = |ci: usize| (taps(ci, cin, cout), planes(ci, cin, cout));
+    tile_pass::<KernelT, _, 3, 4>(cin, cout, offsets, k, u, Write::Store);
 }
 
 /// The `(3, 3, cin, cout)` kernel gradient from `dU[e][ci][co]`.
 fn kernel_grad_from_tiles(du: &[f32], cin: usize, cout: usize, out: &mut [f32]) {
-    let (mut src, mut dst) = ([[0.0; LANES]; ELEMENTS], [[0.0; LANES]; 9]);
-    for ci in 0..cin {
-        for (c0, w) in blocks(cout) {
-            for (e, s) in src.iter_mut().enumerate() {
-                *s = load(&du[(e * cin + ci) * cout + c0..][..w]);
-            }
-            transform_lanes(&src, &mut dst, kernel_adjoint_1d);
-            for (tap, d) in dst.iter().enumerate() {
-                store(&mut out[(tap * cin + ci) * cout + c0..][..w], d);
-            }
-        }
-    }
-}
-
-/// Input position (index into one sample) of element `(i, j)` of tile `(r, c)`, if inside.
-#[inline(always)]
-fn tile_source(g: &Geom, r: usize, c: usize, i: usize, j: usize) -> Option<usize> {
-    let y = (2 * r + i).checked_sub(g.pad[1])?;
-    let x = (2 * c + j).checked_sub(g.pad[2])?;
-    (y < g.s[1] && x < g.s[2]).then_some(y * g.s[2] + x)
-}
-
-/// Output position (index into one sample) of element `(i, j)` of tile `(r, c)`, if inside.
-#[inline(always)]
-fn tile_target(g: &Geom, r: usize, c: usize, i: usize, j: usize) -> Option<usize> {
-    let (y, x) = (2 * r + i, 2 * c + j);
-    (y < g.o[1] && x < g.o[2]).then_some(y * g.o[2] + x)
+    let offsets = |ci: usize| (planes(ci, cin, cout), taps(ci, cin, cout));
+    tile_pass::<KernelAdjointT, _, 4, 3>(cin, cout, offsets, du, out, Write::Store);
 }
 
 /// `V = B^T d B` of every tile of the samples in `x` into `v` (`[e][tile][cin]`).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn input_tiles(g: &Geom, x: &[f32], samples: usize, v: &mut [f32]) {
     let (grid, c) = (Grid::new(g), g.cin);
-    let (tiles, per_in) = (samples * grid.per_sample(), g.in_positions() * c);
-    let (mut src, mut dst) = ([[0.0; LANES]; ELEMENTS], [[0.0; LANES]; ELEMENTS]);
-    grid.for_each(samples, |t, n, r, q| {
-        let xs = &x[n * per_in..(n + 1) * per_in];
-        for (c0, w) in blocks(c) {
-            for (e, s) in src.iter_mut().enumerate() {
-                *s = match tile_source(g, r, q, e / 4, e % 4) {
-                    Some(p) => load(&xs[p * c + c0..][..w]),
-                    None => [0.0; LANES],
-                };
-            }
-            transform_lanes(&src, &mut dst, input_1d);
-            for (e, d) in dst.iter().enumerate() {
-                store(&mut v[(e * tiles + t) * c + c0..][..w], d);
-            }
-        }
-    });
+    let tiles = samples * grid.per_sample();
+    let offsets = |t: usize| (input_positions(g, grid, t, c), planes(t, tiles, c));
+    tile_pass::<InputT, _, 4, 4>(tiles, c, offsets, x, v, Write::Store);
 }
 
 /// `Y = A^T M A` of every tile from `m` (`[e][tile][cout]`), with the epilogue, into `out`.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn output_tiles(
     g: &Geom,
     cout: usize,
@@ -271,78 +438,26 @@ fn output_tiles(
     out: &mut [f32],
 ) {
     let grid = Grid::new(g);
-    let (tiles, per_out) = (samples * grid.per_sample(), g.out_positions() * cout);
-    let (mut src, mut dst) = ([[0.0; LANES]; ELEMENTS], [[0.0; LANES]; 4]);
-    grid.for_each(samples, |t, n, r, q| {
-        let ys = &mut out[n * per_out..(n + 1) * per_out];
-        for (c0, w) in blocks(cout) {
-            for (e, s) in src.iter_mut().enumerate() {
-                *s = load(&m[(e * tiles + t) * cout + c0..][..w]);
-            }
-            transform_lanes(&src, &mut dst, output_1d);
-            let bias = epilogue.bias.map_or([0.0; LANES], |b| load(&b[c0..c0 + w]));
-            for (e, d) in dst.iter_mut().enumerate() {
-                if let Some(o) = tile_target(g, r, q, e / 2, e % 2) {
-                    for (v, b) in d.iter_mut().zip(&bias) {
-                        *v += b;
-                    }
-                    if epilogue.relu {
-                        d.iter_mut().for_each(|v| *v = v.max(0.0));
-                    }
-                    store(&mut ys[o * cout + c0..][..w], d);
-                }
-            }
-        }
-    });
+    let tiles = samples * grid.per_sample();
+    let offsets = |t: usize| (planes(t, tiles, cout), output_positions(g, grid, t, cout));
+    tile_pass::<OutputT, _, 4, 2>(tiles, cout, offsets, m, out, Write::Epilogue(epilogue));
 }
 
 /// `dM = A dY A^T` of every tile of the output gradient `dy` into `dm` (`[e][tile][cout]`).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn output_grad_tiles(g: &Geom, cout: usize, dy: &[f32], samples: usize, dm: &mut [f32]) {
     let grid = Grid::new(g);
-    let (tiles, per_out) = (samples * grid.per_sample(), g.out_positions() * cout);
-    let (mut src, mut dst) = ([[0.0; LANES]; 4], [[0.0; LANES]; ELEMENTS]);
-    grid.for_each(samples, |t, n, r, q| {
-        let dys = &dy[n * per_out..(n + 1) * per_out];
-        for (c0, w) in blocks(cout) {
-            for (e, s) in src.iter_mut().enumerate() {
-                *s = match tile_target(g, r, q, e / 2, e % 2) {
-                    Some(o) => load(&dys[o * cout + c0..][..w]),
-                    None => [0.0; LANES],
-                };
-            }
-            transform_lanes(&src, &mut dst, output_adjoint_1d);
-            for (e, d) in dst.iter().enumerate() {
-                store(&mut dm[(e * tiles + t) * cout + c0..][..w], d);
-            }
-        }
-    });
+    let tiles = samples * grid.per_sample();
+    let offsets = |t: usize| (output_positions(g, grid, t, cout), planes(t, tiles, cout));
+    tile_pass::<OutputAdjointT, _, 2, 4>(tiles, cout, offsets, dy, dm, Write::Store);
 }
 
 /// Adds `dd = B dV B^T` of every tile from `dv` (`[e][tile][cin]`) onto the input positions
 /// it covers in `dx` (zeroed by the caller; neighbouring tiles overlap).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn input_grad_tiles(g: &Geom, dv: &[f32], samples: usize, dx: &mut [f32]) {
     let (grid, c) = (Grid::new(g), g.cin);
-    let (tiles, per_in) = (samples * grid.per_sample(), g.in_positions() * c);
-    let (mut src, mut dst) = ([[0.0; LANES]; ELEMENTS], [[0.0; LANES]; ELEMENTS]);
-    grid.for_each(samples, |t, n, r, q| {
-        let dxs = &mut dx[n * per_in..(n + 1) * per_in];
-        for (c0, w) in blocks(c) {
-            for (e, s) in src.iter_mut().enumerate() {
-                *s = load(&dv[(e * tiles + t) * c + c0..][..w]);
-            }
-            transform_lanes(&src, &mut dst, input_adjoint_1d);
-            for (e, d) in dst.iter().enumerate() {
-                if let Some(p) = tile_source(g, r, q, e / 4, e % 4) {
-                    let at = &mut dxs[p * c + c0..][..w];
-                    let mut sum = load(at);
-                    sum.iter_mut().zip(d).for_each(|(s, v)| *s += v);
-                    store(at, &sum);
-                }
-            }
-        }
-    });
+    let tiles = samples * grid.per_sample();
+    let offsets = |t: usize| (planes(t, tiles, c), input_positions(g, grid, t, c));
+    tile_pass::<InputAdjointT, _, 4, 4>(tiles, c, offsets, dv, dx, Write::Add);
 }
 
 /// The 16 per-element products `C[e] = A[e] @ B[e]` (`m x k` by `k x n`), `A[e]` and `C[e]`
