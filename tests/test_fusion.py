@@ -1,6 +1,7 @@
 """The compiled programs of Keras convnets run fused kernels (conv + bias + relu in one, the relu
 gradient inside the max-pool gradient, a first layer's pooling gradient inside its kernel
-gradient) and train exactly as the unfused ops do."""
+gradient and its pooling inside its forward convolution) and train exactly as the unfused ops
+do."""
 
 from __future__ import annotations
 
@@ -39,8 +40,11 @@ def test_convnet_training_runs_fused_kernels(data, monkeypatch):
     model = _convnet("relu")
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     names = [name for name, _, _ in model._train_program([(None, 3)]).profile()]
-    assert sum(n.startswith("conv_bias_relu ") for n in names) == 2
-    assert not any(n.startswith(("conv ", "relu ")) for n in names)
+    # The first layer convolves, adds its bias, applies its relu and pools in one kernel; the
+    # second (no pooling after it) in one kernel without the pooling.
+    assert sum(n.startswith("conv_relu_max_pool ") for n in names) == 1
+    assert sum(n.startswith("conv_bias_relu ") for n in names) == 1
+    assert not any(n.startswith(("conv ", "relu ", "max_pool ")) for n in names)
     # The first layer's relu gradient runs inside its max-pool gradient, made sample by sample
     # inside its kernel gradient (its input needs no gradient); its bias gradient reads the
     # pooled gradient. The second layer has no pooling after it, so its relu gradient stays a

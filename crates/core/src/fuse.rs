@@ -8,7 +8,9 @@
 //!
 //! `relu_grad(a, _, pool_grad(a, dy))` becomes one masked pooling gradient (the relu's mask
 //! applied while each sample's gradient is in cache); for a first layer, that gradient is then
-//! made inside the kernel gradient and never written out (`kernel_grad_through_pool`).
+//! made inside the kernel gradient, which remakes the relu output too, and neither is written
+//! out (`kernel_grad_through_pool`); the forward pass then pools each sample's activation while
+//! in cache (`conv_relu_pool`).
 
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
@@ -132,7 +134,12 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
         }
     }
     let mut fused: Option<Graph> = None;
-    for pass in [conv_bias, pool_grad_relu, kernel_grad_through_pool] {
+    for pass in [
+        conv_bias,
+        pool_grad_relu,
+        kernel_grad_through_pool,
+        conv_relu_pool,
+    ] {
         if let Some(g) = pass(fused.as_ref().unwrap_or(graph), &kept)? {
             fused = Some(g);
         }
@@ -223,11 +230,12 @@ fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
 /// over a large output gradient that is then better never written out.
 const POOLED_GRAD_MAX_COLUMNS: usize = 32;
 
-/// For a first-layer-like convolution followed by relu and max pooling: when the masked
-/// pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel gradient and bias
-/// gradients, the kernel gradient takes `(x, y, dp)` and makes `dz` sample by sample in cache,
-/// and each bias gradient `sum_like(dz, b)` becomes `masked_sum_like(dp, pooled, b)` (each window
-/// routes its gradient to one element, and only where its maximum `pooled` is positive).
+/// For a first-layer-like convolution `y = relu(conv(x, k) + b)` followed by max pooling:
+/// when the masked pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel
+/// gradient and bias gradients, the kernel gradient takes `(x, k, b, dp)` and remakes `y` and
+/// `dz` sample by sample in cache, and each bias gradient `sum_like(dz, b)` becomes
+/// `masked_sum_like(dp, pooled, b)` (each window routes its gradient to one element, and only
+/// where its maximum `pooled` is positive).
 fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
     let users = consumers(graph, kept);
     let nodes = graph.nodes();
@@ -268,6 +276,14 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
         if columns.is_none_or(|c| c > POOLED_GRAD_MAX_COLUMNS) {
             continue;
         }
+        // `y` must be the relu output of this convolution with its bias, to be remade.
+        let gk_inputs = &nodes[kernel_grads[0]].inputs;
+        let remakes_y = matches!(&nodes[y].op, Op::ConvBias { window: w, relu: true }
+                if matches!(&nodes[kernel_grads[0]].op, Op::ConvGradKernel(gw) if gw == w))
+            && nodes[y].inputs[..2] == [gk_inputs[0], gk_inputs[2]];
+        if !remakes_y {
+            continue;
+        }
         let pooled = (0..nodes.len()).find(|&p| {
             nodes[p].inputs.first() == Some(&y)
                 && matches!(&nodes[p].op, Op::Pool { kind: PoolKind::Max, size: s, window: w }
@@ -303,12 +319,71 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
             pool_size: size,
             pool_window,
         };
-        let (x, k) = (gk_node.inputs[0], gk_node.inputs[2]);
-        fused.replace(gk, op, vec![x, y, dp, k])?;
+        let (x, k, b) = (
+            gk_node.inputs[0],
+            gk_node.inputs[2],
+            fused.nodes()[y].inputs[2],
+        );
+        fused.replace(gk, op, vec![x, k, b, dp])?;
         for b in bias_grads {
             let like = fused.nodes()[b].inputs[1];
             fused.replace(b, Op::MaskedSumLike, vec![dp, pooled, like])?;
         }
+    }
+    Ok(Some(fused))
+}
+
+/// `max_pool(y)` of a first-layer-like `y = relu(conv(x, k) + b)` (a `ConvBias` with relu and
+/// at most `POOLED_GRAD_MAX_COLUMNS` window columns) that nothing else reads (its kernel
+/// gradient remakes it, see `kernel_grad_through_pool`) as one `ConvReluMaxPool`: each
+/// sample's activation is pooled while in cache and never written out.
+fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let nodes = graph.nodes();
+    let matches: Vec<NodeId> = (0..nodes.len())
+        .filter(|&p| {
+            let Op::Pool {
+                kind: PoolKind::Max,
+                ..
+            } = nodes[p].op
+            else {
+                return false;
+            };
+            let y = nodes[p].inputs[0];
+            let Op::ConvBias { relu: true, .. } = nodes[y].op else {
+                return false;
+            };
+            let kshape = &nodes[nodes[y].inputs[1]].shape;
+            let columns: Option<usize> = kshape[..kshape.len().saturating_sub(1)]
+                .iter()
+                .copied()
+                .product();
+            !kept[y] && users[y] == [p] && columns.is_some_and(|c| c <= POOLED_GRAD_MAX_COLUMNS)
+        })
+        .collect();
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for p in matches {
+        let Op::Pool { size, window, .. } = fused.nodes()[p].op.clone() else {
+            continue;
+        };
+        let y = fused.nodes()[p].inputs[0];
+        let Op::ConvBias {
+            window: conv_window,
+            ..
+        } = fused.nodes()[y].op.clone()
+        else {
+            continue;
+        };
+        let op = Op::ConvReluMaxPool {
+            window: conv_window,
+            pool_size: size,
+            pool_window: window,
+        };
+        let inputs = fused.nodes()[y].inputs.clone();
+        fused.replace(p, op, inputs)?;
     }
     Ok(Some(fused))
 }

@@ -214,3 +214,37 @@ fn a_first_layers_kernel_gradient_makes_the_pooling_gradient_itself() {
         assert_close(&got, &want[..fetch.len()]);
     }
 }
+
+#[test]
+fn a_first_layers_forward_pools_its_activation_in_cache() {
+    // Without the relu output among the fetches, nothing reads it but the pooling (the kernel
+    // gradient remakes it): 2 input channels fuse conv + relu + pool; 6 are left alone.
+    for (cin, fused_expected) in [(2, true), (6, false)] {
+        let (g, add, _, fetch) = model_wrt(cin, "pooled", false);
+        let fetch_without_act: Vec<NodeId> = [fetch[0]]
+            .into_iter()
+            .chain(fetch[2..].iter().copied())
+            .collect();
+        let (fused, got) = run(g.clone(), fetch_without_act.clone(), cin);
+        let count = |p: &Program<Cpu>, f: fn(&Op) -> bool| {
+            p.graph().nodes().iter().filter(|n| f(&n.op)).count()
+        };
+        let forward = |op: &Op| matches!(op, Op::ConvReluMaxPool { .. });
+        let backward = |op: &Op| matches!(op, Op::ConvGradKernelPooled { .. });
+        assert_eq!(
+            count(&fused, forward),
+            usize::from(fused_expected),
+            "{cin} channels"
+        );
+        assert_eq!(
+            count(&fused, backward),
+            usize::from(fused_expected),
+            "{cin} channels"
+        );
+        let mut unfused_fetch = fetch_without_act.clone();
+        unfused_fetch.push(add);
+        let (unfused, want) = run(g, unfused_fetch, cin);
+        assert_eq!(count(&unfused, forward), 0);
+        assert_close(&got, &want[..fetch_without_act.len()]);
+    }
+}

@@ -323,7 +323,20 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::DepthwiseConvGradInput(_) | Op::DepthwiseConvGradKernel(_) => Ok(inputs[2].clone()),
-        Op::ConvGradKernelPooled { .. } => Ok(inputs[3].clone()),
+        Op::ConvGradKernelPooled { .. } => Ok(inputs[1].clone()),
+        Op::ConvReluMaxPool {
+            window,
+            pool_size,
+            pool_window,
+        } => {
+            let y = infer(&Op::Conv(window.clone()), &inputs[..2])?;
+            let pool = Op::Pool {
+                kind: PoolKind::Max,
+                size: pool_size.clone(),
+                window: pool_window.clone(),
+            };
+            infer(&pool, &[y])
+        }
         Op::MaskedSumLike => {
             let (dy, like) = (&inputs[0], &inputs[2]);
             if like.len() != 1 || dy.last() != like.first() || inputs[1] != *dy {
@@ -393,12 +406,13 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }
-        Op::ConvBias { .. } | Op::ConvGradKernelPooled { .. } | Op::MaskedSumLike => {
-            Err(crate::error::CoreError::Graph(format!(
-                "{} is made by the fusion pass after differentiation and has no gradient rule",
-                n.op.name()
-            )))
-        }
+        Op::ConvBias { .. }
+        | Op::ConvGradKernelPooled { .. }
+        | Op::ConvReluMaxPool { .. }
+        | Op::MaskedSumLike => Err(crate::error::CoreError::Graph(format!(
+            "{} is made by the fusion pass after differentiation and has no gradient rule",
+            n.op.name()
+        ))),
         _ => Ok(vec![None; n.inputs.len()]),
     }
 }

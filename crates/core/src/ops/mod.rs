@@ -141,10 +141,18 @@ pub enum Op {
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
     ConvGradKernel(Window),
-    /// `ConvGradKernel` of a convolution followed by a plain relu and max pooling, taking the
-    /// pooled gradient: inputs `(x, y, dy_pooled, kernel)` with `y` the relu's output. The
-    /// convolution's output gradient is made sample by sample while in cache. Made only by the
-    /// fusion pass; no gradient rule.
+    /// `max_pool(relu(conv(x, kernel) + bias))` in one kernel: inputs `(x, kernel, bias)`; the
+    /// unpooled activation is made sample by sample in cache and never written out. Made only
+    /// by the fusion pass; no gradient rule.
+    ConvReluMaxPool {
+        window: Window,
+        pool_size: Vec<usize>,
+        pool_window: Window,
+    },
+    /// The kernel gradient of `max_pool(relu(conv(x, kernel) + bias))` from the pooled
+    /// gradient: inputs `(x, kernel, bias, dy_pooled)`. The relu output and the convolution's
+    /// output gradient are remade sample by sample in cache. Made only by the fusion pass; no
+    /// gradient rule.
     ConvGradKernelPooled {
         window: Window,
         pool_size: Vec<usize>,
@@ -236,6 +244,7 @@ impl Op {
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
             Op::ConvGradKernelPooled { .. } => "conv_grad_kernel_pooled".into(),
+            Op::ConvReluMaxPool { .. } => "conv_relu_max_pool".into(),
             Op::MaskedSumLike => "masked_sum_like".into(),
             Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
             Op::DepthwiseConvGradKernel(_) => "depthwise_conv_grad_kernel".into(),
@@ -340,6 +349,7 @@ impl Op {
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
+            | Op::ConvReluMaxPool { .. }
             | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
@@ -361,7 +371,8 @@ impl Op {
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
             | Op::MaskedSumLike
-            | Op::ConvBias { .. } => 3,
+            | Op::ConvBias { .. }
+            | Op::ConvReluMaxPool { .. } => 3,
             Op::ConvGradKernelPooled { .. } => 4,
             Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose { .. } | Op::PoolGrad { .. } => {
                 2
@@ -410,6 +421,7 @@ impl Op {
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
+            | Op::ConvReluMaxPool { .. }
             | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::backward(g, &n, dy),

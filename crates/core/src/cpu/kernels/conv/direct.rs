@@ -119,14 +119,7 @@ pub(super) fn direct_conv(
     let arch = Arch::new();
     let run = |(n, o): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        arch.dispatch(ConvSample {
-            g,
-            xs,
-            k,
-            cout,
-            epilogue,
-            o,
-        });
+        direct_conv_sample(arch, g, xs, k, cout, epilogue, o);
     };
     per_sample(
         out,
@@ -134,6 +127,26 @@ pub(super) fn direct_conv(
         crate::cpu::PARALLEL_CUTOFF,
         run,
     );
+}
+
+/// Direct forward convolution of one sample `xs` into `o` (`(*o, cout)`).
+pub(super) fn direct_conv_sample(
+    arch: Arch,
+    g: &Geom,
+    xs: &[f32],
+    k: &[f32],
+    cout: usize,
+    epilogue: Epilogue<'_>,
+    o: &mut [f32],
+) {
+    arch.dispatch(ConvSample {
+        g,
+        xs,
+        k,
+        cout,
+        epilogue,
+        o,
+    });
 }
 
 /// One sample of `direct_conv`.

@@ -8,6 +8,7 @@ mod im2col;
 mod pool;
 mod winograd;
 
+use pulp::Arch;
 use rayon::prelude::*;
 
 use crate::error::{CoreError, Result};
@@ -16,56 +17,195 @@ use crate::ops::{PoolKind, Window};
 pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
 
-/// The kernel gradient of a convolution (`x`, kernel shape `ks`, window `w`) whose relu output
-/// `y` was max-pooled (`pool_size`, `pool_w`), from the pooled gradient `dp`: per sample, the
-/// masked max-pool gradient is made in a cache-resident buffer and consumed at once by the
-/// direct kernel gradient. Long windows (the im2col path) make the whole gradient first.
+/// `max_pool(relu(conv(x, k) + b))` of a first layer: the convolution's and the pooling's
+/// geometry, checked against the operands.
+struct ConvReluPool<'a> {
+    g: Geom,
+    pool: pool::SamplePool,
+    k: &'a [f32],
+    epilogue: Epilogue<'a>,
+    cout: usize,
+    arch: Arch,
+}
+
+impl<'a> ConvReluPool<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        op: &str,
+        xs: &[usize],
+        k: &'a [f32],
+        ks: &[usize],
+        b: &'a [f32],
+        w: &Window,
+        pool_size: &[usize],
+        pool_w: &Window,
+    ) -> Result<Self> {
+        let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+        let cout = ks[ks.len() - 1];
+        let spatial = xs.len() - 2;
+        let mut ys = vec![g.n];
+        ys.extend_from_slice(&g.o[3 - spatial..]);
+        ys.push(cout);
+        let pool = pool::SamplePool::new(PoolKind::Max, Geom::new(&ys, pool_size, pool_w)?);
+        if b.len() != cout || k.len() != ks.iter().product::<usize>() {
+            return Err(CoreError::Graph(format!(
+                "{op}: kernel {ks:?} ({} values) and bias of {} values do not fit {cout} output channels",
+                k.len(),
+                b.len()
+            )));
+        }
+        Ok(ConvReluPool {
+            g,
+            pool,
+            k,
+            epilogue: Epilogue {
+                bias: Some(b),
+                relu: true,
+            },
+            cout,
+            arch: Arch::new(),
+        })
+    }
+
+    /// Convolution output values per sample.
+    fn per_y(&self) -> usize {
+        self.g.out_positions() * self.cout
+    }
+
+    /// Pooled values per sample.
+    fn per_pooled(&self) -> usize {
+        self.pool.g.out_positions() * self.cout
+    }
+
+    /// Whether samples run one at a time through the direct kernel (a short window);
+    /// otherwise the whole batch is convolved first.
+    fn direct(&self) -> bool {
+        self.g.window() * self.g.cin <= direct::DIRECT_MAX_COLUMNS
+    }
+
+    /// `relu(conv(x[n], k) + b)` into `y` by the direct kernel.
+    fn conv_sample(&self, x: &[f32], n: usize, y: &mut [f32]) {
+        let per_in = self.g.in_positions() * self.g.cin;
+        let xs = &x[n * per_in..(n + 1) * per_in];
+        direct::direct_conv_sample(self.arch, &self.g, xs, self.k, self.cout, self.epilogue, y);
+    }
+
+    /// `relu(conv(x, k) + b)` of the whole batch into `y`.
+    fn conv_batch(
+        &self,
+        x: &[f32],
+        xs: &[usize],
+        ks: &[usize],
+        w: &Window,
+        y: &mut [f32],
+    ) -> Result<()> {
+        conv(x, xs, self.k, ks, w, self.epilogue, y)
+    }
+}
+
+/// `max_pool(relu(conv(x, k) + b))` into `out`. For a short window (a first layer), each
+/// sample's convolution output is made in a cache-resident buffer and pooled at once: the
+/// large unpooled activation is never written out.
 #[allow(clippy::too_many_arguments)]
-pub fn conv_grad_kernel_pooled(
+pub fn conv_relu_max_pool(
     x: &[f32],
     xs: &[usize],
-    y: &[f32],
-    ys: &[usize],
-    dp: &[f32],
+    k: &[f32],
     ks: &[usize],
+    b: &[f32],
     w: &Window,
     pool_size: &[usize],
     pool_w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
-    let cout = ks[ks.len() - 1];
-    let grad = pool::SampleGrad::new(PoolKind::Max, Geom::new(ys, pool_size, pool_w)?, true);
-    let per_y = g.out_positions() * cout;
-    let per_p = grad.g.out_positions() * cout;
-    if grad.g.n != g.n || grad.g.in_positions() * grad.g.cin != per_y || dp.len() != g.n * per_p {
+    let f = ConvReluPool::new("conv_relu_max_pool", xs, k, ks, b, w, pool_size, pool_w)?;
+    let (per_y, per_p) = (f.per_y(), f.per_pooled());
+    if out.len() != f.g.n * per_p {
         return Err(CoreError::Graph(format!(
-            "conv_grad_kernel_pooled: relu output {ys:?} and pooled gradient ({} values) do not \
-             match the convolution of {xs:?} with kernel {ks:?}",
-            dp.len()
+            "conv_relu_max_pool: output of {} values for {} samples of {per_p}",
+            out.len(),
+            f.g.n
         )));
     }
-    let pooled_grad = |n: usize, dz: &mut [f32]| {
-        grad.run(
-            &y[n * per_y..(n + 1) * per_y],
-            &dp[n * per_p..(n + 1) * per_p],
-            dz,
-        );
-    };
-    if g.window() * g.cin <= direct::DIRECT_MAX_COLUMNS {
-        direct::direct_conv_grad_kernel_with(x, &g, cout, out, |n, f| {
-            with_scratch(per_y, |dz| {
-                pooled_grad(n, dz);
-                f(dz)
+    if f.direct() {
+        per_sample(out, per_p, crate::cpu::PARALLEL_CUTOFF / 4, |(n, o)| {
+            with_scratch(per_y, |y| {
+                f.conv_sample(x, n, y);
+                f.pool.run(y, o);
+            });
+        });
+        return Ok(());
+    }
+    with_scratch(f.g.n * per_y, |y| {
+        f.conv_batch(x, xs, ks, w, y)?;
+        per_sample(out, per_p, crate::cpu::PARALLEL_CUTOFF / 4, |(n, o)| {
+            f.pool.run(&y[n * per_y..(n + 1) * per_y], o);
+        });
+        Ok(())
+    })
+}
+
+/// The kernel gradient of `max_pool(relu(conv(x, k) + b))` from the pooled gradient `dp`.
+/// For a short window, per sample: the relu output is recomputed and the masked max-pool
+/// gradient made from it in cache-resident buffers, and consumed at once by the direct kernel
+/// gradient (nothing of the unpooled size is read or written in memory). Long windows make
+/// the whole batch's tensors first.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_grad_kernel_pooled(
+    x: &[f32],
+    xs: &[usize],
+    k: &[f32],
+    ks: &[usize],
+    b: &[f32],
+    dp: &[f32],
+    w: &Window,
+    pool_size: &[usize],
+    pool_w: &Window,
+    out: &mut [f32],
+) -> Result<()> {
+    let f = ConvReluPool::new(
+        "conv_grad_kernel_pooled",
+        xs,
+        k,
+        ks,
+        b,
+        w,
+        pool_size,
+        pool_w,
+    )?;
+    let (per_y, per_p) = (f.per_y(), f.per_pooled());
+    if dp.len() != f.g.n * per_p {
+        return Err(CoreError::Graph(format!(
+            "conv_grad_kernel_pooled: pooled gradient of {} values for {} samples of {per_p}",
+            dp.len(),
+            f.g.n
+        )));
+    }
+    let grad = pool::SampleGrad::new(PoolKind::Max, f.pool.g, true);
+    let dp_of = |n: usize| &dp[n * per_p..(n + 1) * per_p];
+    if f.direct() {
+        direct::direct_conv_grad_kernel_with(x, &f.g, f.cout, out, |n, consume| {
+            with_scratch(per_y, |y| {
+                f.conv_sample(x, n, y);
+                with_scratch(per_y, |dz| {
+                    grad.run(y, dp_of(n), dz);
+                    consume(dz)
+                })
             })
         });
         return Ok(());
     }
-    with_scratch(g.n * per_y, |dz| {
-        for (n, dzn) in dz.chunks_exact_mut(per_y.max(1)).enumerate() {
-            pooled_grad(n, dzn);
-        }
-        conv_grad_kernel(x, xs, dz, ks, w, out)
+    with_scratch(f.g.n * per_y, |y| {
+        f.conv_batch(x, xs, ks, w, y)?;
+        with_scratch(f.g.n * per_y, |dz| {
+            let samples = y
+                .chunks_exact(per_y.max(1))
+                .zip(dz.chunks_exact_mut(per_y.max(1)));
+            for (n, (yn, dzn)) in samples.enumerate() {
+                grad.run(yn, dp_of(n), dzn);
+            }
+            conv_grad_kernel(x, xs, dz, ks, w, out)
+        })
     })
 }
 

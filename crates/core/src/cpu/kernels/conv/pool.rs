@@ -17,19 +17,42 @@ pub fn pool(
     w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let g = Geom::new(xs, size, w)?;
+    let pooling = SamplePool::new(kind, Geom::new(xs, size, w)?);
+    let g = &pooling.g;
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
-    let (arch, fast) = (Arch::new(), kind == PoolKind::Max && disjoint_windows(&g));
-    let run = |(n, o): (usize, &mut [f32])| {
-        let xs = &x[n * per_in..(n + 1) * per_in];
-        if fast {
-            arch.dispatch(DisjointMax { g: &g, xs, o });
-        } else {
-            pool_sample(kind, &g, xs, o);
-        }
-    };
+    let run = |(n, o): (usize, &mut [f32])| pooling.run(&x[n * per_in..(n + 1) * per_in], o);
     per_sample(out, per_out, crate::cpu::PARALLEL_CUTOFF / 4, run);
     Ok(())
+}
+
+/// Pooling of one sample at a time, by the fastest kernel that applies.
+pub(super) struct SamplePool {
+    kind: PoolKind,
+    /// The pooling's geometry.
+    pub(super) g: Geom,
+    fast: bool,
+    arch: Arch,
+}
+
+impl SamplePool {
+    pub(super) fn new(kind: PoolKind, g: Geom) -> SamplePool {
+        SamplePool {
+            kind,
+            g,
+            fast: kind == PoolKind::Max && disjoint_windows(&g),
+            arch: Arch::new(),
+        }
+    }
+
+    /// Pools one sample `xs` into `o`.
+    pub(super) fn run(&self, xs: &[f32], o: &mut [f32]) {
+        let g = &self.g;
+        if self.fast {
+            self.arch.dispatch(DisjointMax { g, xs, o });
+        } else {
+            pool_sample(self.kind, g, xs, o);
+        }
+    }
 }
 
 /// Pools one sample `xs` into `o`, one output position at a time, vectorized over channels.
