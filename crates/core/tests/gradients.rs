@@ -391,12 +391,13 @@ fn convolutions() {
         vec![arr(&[1, 3, 3, 3, 1], 9), arr(&[2, 2, 2, 1, 2], 10)],
         &[0, 1],
     );
-    // 3x3, stride 1, 16+ channels: the Winograd kernels (odd output sides, 'same' padding).
-    for padding in ["valid", "same"] {
+    // 3x3, stride 1, 16+ channels: the Winograd kernels, F(4x4, 3x3) for 7x6 inputs and
+    // F(2x2, 3x3) for 7x7 valid (5x5 outputs), odd output sides, 'same' padding.
+    for (h, w, padding) in [(7, 6, "valid"), (7, 6, "same"), (7, 7, "valid")] {
         check(
             "conv",
             conv_attrs(&[1, 1], &[1, 1], padding),
-            vec![arr(&[1, 7, 6, 16], 15), arr(&[3, 3, 16, 17], 16)],
+            vec![arr(&[1, h, w, 16], 15), arr(&[3, 3, 16, 17], 16)],
             &[0, 1],
         );
     }
@@ -824,11 +825,14 @@ fn conv2d_grad_input_reference(
 #[test]
 fn winograd_kernels_match_loops() {
     // 3x3 stride-1 convolutions with 17 input and 20 output channels (a 16-lane block and a
-    // remainder): odd and even output sides, valid and same padding; bias + relu fused.
+    // remainder): odd and even output sides, valid and same padding, by F(4x4, 3x3) (the first
+    // three) and F(2x2, 3x3) (5x5 and 6x6 outputs, where larger tiles would waste more).
     for (h, w, padding, pad, out) in [
         (7, 9, "valid", (0, 0), (5, 7)),
         (8, 6, "same", (1, 1), (8, 6)),
         (9, 5, "same", (1, 1), (9, 5)),
+        (7, 7, "valid", (0, 0), (5, 5)),
+        (6, 6, "same", (1, 1), (6, 6)),
     ] {
         let (n, cin, cout) = (3, 17, 20);
         let x = arr(&[n, h, w, cin], 51);
