@@ -605,38 +605,107 @@ fn conv2d_reference(
 
 #[test]
 fn conv_forward_matches_direct_loops() {
-    // 3 input channels: 18 columns (direct kernel); 6: 36 columns (im2col + GEMM).
-    for cin in [3, 6] {
-        conv_forward_matches_direct_loops_for(cin);
+    // 3 input channels: 18 columns (direct kernel; 20 wide: full 8-position batches read in
+    // place); 6: 36 columns (im2col + GEMM).
+    for (cin, width) in [(3, 6), (6, 6), (3, 20)] {
+        conv_matches_direct_loops_for(cin, width);
     }
 }
 
-fn conv_forward_matches_direct_loops_for(cin: usize) {
-    let x = arr(&[2, 7, 6, cin], 11);
+/// Output length and padding before (TF arithmetic) of a window of `k` taps.
+fn out_len(n: usize, k: usize, s: usize, d: usize, padding: &str) -> (usize, usize) {
+    let span = d * (k - 1) + 1;
+    if padding == "valid" {
+        ((n - span) / s + 1, 0)
+    } else {
+        let out = n.div_ceil(s);
+        (out, ((out - 1) * s + span).saturating_sub(n) / 2)
+    }
+}
+
+/// Kernel gradient of a 2-D convolution (NHWC, HWIO) by direct loops.
+fn conv2d_grad_kernel_reference(
+    x: &ArrayD<f32>,
+    dy: &ArrayD<f32>,
+    kshape: &[usize],
+    stride: usize,
+    dil: usize,
+    pad: (usize, usize),
+) -> Vec<f32> {
+    let (n, h, w, cin) = (x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]);
+    let (oh, ow, cout) = (dy.shape()[1], dy.shape()[2], dy.shape()[3]);
+    let (kh, kw) = (kshape[0], kshape[1]);
+    let mut dk = vec![0.0f64; kh * kw * cin * cout];
+    for b in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        let iy = (oy * stride + ky * dil) as isize - pad.0 as isize;
+                        let ix = (ox * stride + kx * dil) as isize - pad.1 as isize;
+                        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                            continue;
+                        }
+                        for ci in 0..cin {
+                            let xv = x[[b, iy as usize, ix as usize, ci]] as f64;
+                            for co in 0..cout {
+                                dk[((ky * kw + kx) * cin + ci) * cout + co] +=
+                                    xv * dy[[b, oy, ox, co]] as f64;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dk.into_iter().map(|v| v as f32).collect()
+}
+
+fn conv_matches_direct_loops_for(cin: usize, width: usize) {
+    let x = arr(&[2, 7, width, cin], 11);
     let k = arr(&[3, 2, cin, 4], 12);
-    // (strides, dilation, padding) -> (pad before (h, w), output (h, w)), TF arithmetic.
-    let cases = [
-        (1, 1, "valid", (0, 0), (5, 5)),
-        (2, 1, "valid", (0, 0), (3, 3)),
-        (1, 1, "same", (1, 0), (7, 6)),
-        (2, 1, "same", (1, 0), (4, 3)),
-        (1, 2, "valid", (0, 0), (3, 4)),
-    ];
-    for (s, d, padding, pad, hw) in cases {
+    for (s, d, padding) in [
+        (1, 1, "valid"),
+        (2, 1, "valid"),
+        (1, 1, "same"),
+        (2, 1, "same"),
+        (1, 2, "valid"),
+    ] {
+        let (oh, ph) = out_len(7, 3, s, d, padding);
+        let (ow, pw) = out_len(width, 2, s, d, padding);
+        let dy = arr(&[2, oh, ow, 4], 13);
         let mut g = Graph::new();
         let xi = g.input(x.shape().iter().map(|&v| Some(v)).collect());
         let ki = g.input(k.shape().iter().map(|&v| Some(v)).collect());
+        let wi = g.input(dy.shape().iter().map(|&v| Some(v)).collect());
         let attrs = conv_attrs(&[s as i64, s as i64], &[d as i64, d as i64], padding);
         let y = g.add_named("conv", &[xi, ki], &attrs).unwrap();
         assert_eq!(
             g.shape(y).unwrap(),
-            &vec![Some(2), Some(hw.0), Some(hw.1), Some(4)],
+            &vec![Some(2), Some(oh), Some(ow), Some(4)],
             "{padding} s{s} d{d}"
         );
-        let got = run(&Arc::new(g), vec![y], &[x.clone(), k.clone()]).remove(0);
-        let want = conv2d_reference(&x, &k, s, d, pad, hw);
-        for (p, q) in got.iter().zip(&want) {
-            assert!((p - q).abs() < 1e-4, "{padding} s{s} d{d}: {p} vs {q}");
+        let prod = g.add_named("multiply", &[y, wi], &Attrs::new()).unwrap();
+        let loss = g.add_named("sum", &[prod], &Attrs::new()).unwrap();
+        let dk = gradients(&mut g, loss, &[ki]).unwrap()[0];
+        let got = run(
+            &Arc::new(g),
+            vec![y, dk],
+            &[x.clone(), k.clone(), dy.clone()],
+        );
+        let want = conv2d_reference(&x, &k, s, d, (ph, pw), (oh, ow));
+        for (p, q) in got[0].iter().zip(&want) {
+            assert!(
+                (p - q).abs() < 1e-4,
+                "{padding} s{s} d{d} w{width}: {p} vs {q}"
+            );
+        }
+        let want_dk = conv2d_grad_kernel_reference(&x, &dy, k.shape(), s, d, (ph, pw));
+        for (p, q) in got[1].iter().zip(&want_dk) {
+            assert!(
+                (p - q).abs() < 1e-3,
+                "dK {padding} s{s} d{d} w{width}: {p} vs {q}"
+            );
         }
     }
 }

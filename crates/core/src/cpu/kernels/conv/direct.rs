@@ -59,7 +59,46 @@ fn gather(g: &Geom, xs: &[f32], offsets: &[usize], o: [usize; 3], col: &mut [f32
     }
 }
 
-/// Walks a sample's output positions in order, a tile at a time. (A cursor rather than a
+/// The window columns of a batch of output positions, gathered into a tile or read in place.
+trait Columns {
+    /// Column `j` of position `p`.
+    fn at(&self, p: usize, j: usize) -> f32;
+}
+
+impl Columns for Tile {
+    #[inline(always)]
+    fn at(&self, p: usize, j: usize) -> f32 {
+        self[p][j]
+    }
+}
+
+/// Windows read where they lie in the input: column `j` of position `p` at
+/// `win[offsets[j] + p * step]`.
+struct InPlace<'a> {
+    win: &'a [f32],
+    offsets: &'a [usize],
+    step: usize,
+}
+
+impl Columns for InPlace<'_> {
+    #[inline(always)]
+    fn at(&self, p: usize, j: usize) -> f32 {
+        self.win[self.offsets[j] + p * self.step]
+    }
+}
+
+/// Up to `TILE` consecutive output positions of one output row.
+struct Batch {
+    /// Index of the first position.
+    first: usize,
+    /// Number of positions.
+    rows: usize,
+    /// For a full batch whose windows all lie inside the input: where the first window starts
+    /// in the sample (the windows are read in place). Otherwise they were gathered.
+    in_place: Option<usize>,
+}
+
+/// Walks a sample's output positions in order, a batch at a time. (A cursor rather than a
 /// closure-taking loop: closures would not inherit the SIMD target features of the caller.)
 struct Tiles<'a> {
     g: &'a Geom,
@@ -81,28 +120,54 @@ impl<'a> Tiles<'a> {
         }
     }
 
-    /// Gathers the next tile's columns into `tile`; returns `(first_row, rows)`, or `None` when
-    /// all positions are done (rows past `rows` hold stale values).
+    /// The next batch; its windows are gathered into `tile` unless read in place (rows past
+    /// the batch's hold stale values). `None` when all positions are done.
     #[inline(always)]
-    fn fill(&mut self, tile: &mut Tile) -> Option<(usize, usize)> {
+    fn next_batch(&mut self, tile: &mut Tile) -> Option<Batch> {
         let (g, kc) = (self.g, self.offsets.len());
-        let first = self.row;
-        let mut rows = 0;
-        while rows < TILE && self.next[0] < g.o[0] {
-            gather(g, self.xs, &self.offsets, self.next, &mut tile[rows][..kc]);
-            rows += 1;
-            self.next[2] += 1;
-            if self.next[2] == g.o[2] {
-                self.next[2] = 0;
-                self.next[1] += 1;
-                if self.next[1] == g.o[1] {
-                    self.next[1] = 0;
-                    self.next[0] += 1;
-                }
+        if self.next[0] >= g.o[0] || g.o[2] == 0 {
+            return None;
+        }
+        let [o0, o1, o2] = self.next;
+        let rows = TILE.min(g.o[2] - o2);
+        let last = [g.k[0] - 1, g.k[1] - 1, g.k[2] - 1];
+        let in_place = if rows == TILE {
+            g.source([o0, o1, o2], [0; 3])
+                .filter(|_| g.source([o0, o1, o2 + rows - 1], last).is_some())
+                .map(|s| s * g.cin)
+        } else {
+            None
+        };
+        if in_place.is_none() {
+            for (p, col) in tile.iter_mut().take(rows).enumerate() {
+                gather(g, self.xs, &self.offsets, [o0, o1, o2 + p], &mut col[..kc]);
             }
         }
+        let batch = Batch {
+            first: self.row,
+            rows,
+            in_place,
+        };
         self.row += rows;
-        (rows > 0).then_some((first, rows))
+        self.next[2] += rows;
+        if self.next[2] == g.o[2] {
+            self.next[2] = 0;
+            self.next[1] += 1;
+            if self.next[1] == g.o[1] {
+                self.next[1] = 0;
+                self.next[0] += 1;
+            }
+        }
+        Some(batch)
+    }
+
+    /// The windows of `batch` read in place, if they are.
+    fn in_place(&self, batch: &Batch) -> Option<InPlace<'_>> {
+        batch.in_place.map(|start| InPlace {
+            win: &self.xs[start..],
+            offsets: &self.offsets,
+            step: self.g.stride[2] * self.g.cin,
+        })
     }
 }
 
@@ -176,33 +241,50 @@ impl WithSimd for ConvSample<'_> {
         let bias = epilogue.bias.unwrap_or(&zeros);
         let relu = epilogue.relu;
         let kc = g.window() * g.cin;
-        let lanes = S::F32_LANES;
-        let blocks = cout / lanes;
         let (mut tiles, mut tile) = (Tiles::new(g, xs), [[0.0; DIRECT_MAX_COLUMNS]; TILE]);
-        while let Some((first, rows)) = tiles.fill(&mut tile) {
-            let out = &mut o[first * cout..(first + rows) * cout];
-            for b in 0..blocks {
-                let start = S::as_simd_f32s(&bias[b * lanes..(b + 1) * lanes]).0[0];
-                let mut acc = [start; TILE];
-                for (j, krow) in k.chunks_exact(cout).take(kc).enumerate() {
-                    let kv = S::as_simd_f32s(&krow[b * lanes..(b + 1) * lanes]).0[0];
-                    for (a, col) in acc.iter_mut().zip(&tile) {
-                        *a = simd.mul_add_e_f32s(simd.splat_f32s(col[j]), kv, *a);
-                    }
-                }
-                let zero = simd.splat_f32s(0.0);
-                for (orow, a) in out.chunks_exact_mut(cout).zip(acc) {
-                    let a = if relu { simd.max_f32s(a, zero) } else { a };
-                    S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = a;
-                }
+        while let Some(batch) = tiles.next_batch(&mut tile) {
+            let out = &mut o[batch.first * cout..(batch.first + batch.rows) * cout];
+            let args = (kc, cout, bias, relu);
+            match tiles.in_place(&batch) {
+                Some(cols) => conv_batch(simd, &cols, k, args, out),
+                None => conv_batch(simd, &tile, k, args, out),
             }
-            for ch in blocks * lanes..cout {
-                for (orow, col) in out.chunks_exact_mut(cout).zip(&tile) {
-                    let sum: f32 = (0..kc).map(|j| col[j] * k[j * cout + ch]).sum();
-                    let v = bias[ch] + sum;
-                    orow[ch] = if relu { v.max(0.0) } else { v };
-                }
+        }
+    }
+}
+
+/// Forward convolution of one batch of positions (`out`: their output rows) with the kernel
+/// `k`; `(kc, cout, bias, relu)` as in `ConvSample`.
+#[inline(always)]
+fn conv_batch<S: Simd, C: Columns>(
+    simd: S,
+    cols: &C,
+    k: &[f32],
+    (kc, cout, bias, relu): (usize, usize, &[f32], bool),
+    out: &mut [f32],
+) {
+    let lanes = S::F32_LANES;
+    let blocks = cout / lanes;
+    for b in 0..blocks {
+        let start = S::as_simd_f32s(&bias[b * lanes..(b + 1) * lanes]).0[0];
+        let mut acc = [start; TILE];
+        for (j, krow) in k.chunks_exact(cout).take(kc).enumerate() {
+            let kv = S::as_simd_f32s(&krow[b * lanes..(b + 1) * lanes]).0[0];
+            for (p, a) in acc.iter_mut().enumerate() {
+                *a = simd.mul_add_e_f32s(simd.splat_f32s(cols.at(p, j)), kv, *a);
             }
+        }
+        let zero = simd.splat_f32s(0.0);
+        for (orow, a) in out.chunks_exact_mut(cout).zip(acc) {
+            let a = if relu { simd.max_f32s(a, zero) } else { a };
+            S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = a;
+        }
+    }
+    for ch in blocks * lanes..cout {
+        for (p, orow) in out.chunks_exact_mut(cout).enumerate() {
+            let sum: f32 = (0..kc).map(|j| cols.at(p, j) * k[j * cout + ch]).sum();
+            let v = bias[ch] + sum;
+            orow[ch] = if relu { v.max(0.0) } else { v };
         }
     }
 }
@@ -270,44 +352,60 @@ impl WithSimd for GradKernelSample<'_> {
             dk,
         } = self;
         let kc = g.window() * g.cin;
-        let lanes = S::F32_LANES;
-        let blocks = cout / lanes;
         let (mut tiles, mut tile) = (Tiles::new(g, xs), [[0.0; DIRECT_MAX_COLUMNS]; TILE]);
-        while let Some((first, rows)) = tiles.fill(&mut tile) {
-            let dy = &dys[first * cout..(first + rows) * cout];
-            // A full tile: each block's TILE gradient rows stay in registers across the taps.
-            let full_blocks = if rows == TILE { blocks } else { 0 };
-            for b in 0..full_blocks {
-                let dv: [S::f32s; TILE] = std::array::from_fn(|p| {
-                    S::as_simd_f32s(&dy[p * cout + b * lanes..p * cout + (b + 1) * lanes]).0[0]
-                });
-                for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
-                    let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
-                    let mut acc = *kv;
-                    for p in 0..TILE {
-                        acc = simd.mul_add_e_f32s(simd.splat_f32s(tile[p][j]), dv[p], acc);
-                    }
-                    *kv = acc;
-                }
+        while let Some(batch) = tiles.next_batch(&mut tile) {
+            let dy = &dys[batch.first * cout..(batch.first + batch.rows) * cout];
+            match tiles.in_place(&batch) {
+                Some(cols) => grad_kernel_batch(simd, &cols, dy, (kc, cout), dk),
+                None => grad_kernel_batch(simd, &tile, dy, (kc, cout), dk),
             }
-            for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
-                for b in full_blocks..blocks {
-                    let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
-                    let mut acc = *kv;
-                    for (drow, col) in dy.chunks_exact(cout).zip(&tile) {
-                        let dv = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
-                        acc = simd.mul_add_e_f32s(simd.splat_f32s(col[j]), dv, acc);
-                    }
-                    *kv = acc;
-                }
-                for ch in blocks * lanes..cout {
-                    krow[ch] += dy
-                        .chunks_exact(cout)
-                        .zip(&tile)
-                        .map(|(drow, col)| col[j] * drow[ch])
-                        .sum::<f32>();
-                }
+        }
+    }
+}
+
+/// Adds one batch's kernel gradient (`dy`: its output gradient rows) into `dk`.
+#[inline(always)]
+fn grad_kernel_batch<S: Simd, C: Columns>(
+    simd: S,
+    cols: &C,
+    dy: &[f32],
+    (kc, cout): (usize, usize),
+    dk: &mut [f32],
+) {
+    let lanes = S::F32_LANES;
+    let blocks = cout / lanes;
+    let rows = dy.len() / cout.max(1);
+    // A full batch: each block's TILE gradient rows stay in registers across the taps.
+    let full_blocks = if rows == TILE { blocks } else { 0 };
+    for b in 0..full_blocks {
+        let dv: [S::f32s; TILE] = std::array::from_fn(|p| {
+            S::as_simd_f32s(&dy[p * cout + b * lanes..p * cout + (b + 1) * lanes]).0[0]
+        });
+        for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
+            let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
+            let mut acc = *kv;
+            for (p, &d) in dv.iter().enumerate() {
+                acc = simd.mul_add_e_f32s(simd.splat_f32s(cols.at(p, j)), d, acc);
             }
+            *kv = acc;
+        }
+    }
+    for (j, krow) in dk.chunks_exact_mut(cout).take(kc).enumerate() {
+        for b in full_blocks..blocks {
+            let kv = &mut S::as_mut_simd_f32s(&mut krow[b * lanes..(b + 1) * lanes]).0[0];
+            let mut acc = *kv;
+            for (p, drow) in dy.chunks_exact(cout).enumerate() {
+                let dv = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
+                acc = simd.mul_add_e_f32s(simd.splat_f32s(cols.at(p, j)), dv, acc);
+            }
+            *kv = acc;
+        }
+        for ch in blocks * lanes..cout {
+            krow[ch] += dy
+                .chunks_exact(cout)
+                .enumerate()
+                .map(|(p, drow)| cols.at(p, j) * drow[ch])
+                .sum::<f32>();
         }
     }
 }
