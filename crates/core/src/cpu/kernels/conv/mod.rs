@@ -416,12 +416,14 @@ pub(super) struct Chunks {
 }
 
 impl Chunks {
-    /// Chunks of about `target` elements for a pass over `g` working on `per_sample`
-    /// elements per sample.
+    /// Chunks of about `target` elements (fewer when that leaves each thread at least two
+    /// chunks) for a pass over `g` working on `per_sample` elements per sample.
     pub(super) fn new(g: &Geom, per_sample: usize, target: usize) -> Chunks {
-        let samples = (target / per_sample.max(1)).clamp(1, g.n.max(1));
+        let threads = rayon::current_num_threads();
+        let shared = g.n.div_ceil(2 * threads).max(1);
+        let samples = (target / per_sample.max(1)).clamp(1, g.n.max(1)).min(shared);
         let count = g.n.div_ceil(samples);
-        let parallel = count >= 2 * rayon::current_num_threads()
+        let parallel = count >= 2 * threads
             && g.n * per_sample >= crate::cpu::PARALLEL_CUTOFF
             && rayon::current_thread_index().is_none();
         Chunks {

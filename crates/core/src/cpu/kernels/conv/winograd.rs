@@ -8,8 +8,8 @@
 //! `G^T dU G` from `dM = A dY A^T`), so all three passes save the same work.
 //!
 //! Transformed tiles are stored `[element][tile][channel]`: each element's tiles form one
-//! contiguous row-major GEMM operand. Batches are cut into chunks of whole samples whose
-//! transformed tiles stay in cache between the transforms and the GEMMs.
+//! contiguous row-major GEMM operand. Batches are cut into chunks of whole samples, run in
+//! parallel, whose transformed tiles stay in cache between the transforms and the GEMMs.
 
 use std::marker::PhantomData;
 
@@ -24,8 +24,11 @@ use crate::error::Result;
 const MIN_CHANNELS: usize = 16;
 /// Smallest output height and width served: tiles hanging over the edge are wasted work.
 const MIN_OUT: usize = 4;
-/// Target size (elements) of one chunk's transformed tiles, input and output side together.
-const CHUNK_ELEMENTS: usize = 1 << 19;
+/// Target size (elements) of one chunk's transformed tiles, input and output side together:
+/// 4 MiB, in L3 between the transforms and the GEMMs. Measured on 2 cores (MNIST convnet's
+/// second layer, F(4x4, 3x3)): forward / input / kernel gradient 0.76 / 0.85 / 0.77 ms at
+/// 2^20, 0.79 / 1.03 / 0.98 ms at 2^19 (GEMMs over fewer tiles).
+const CHUNK_ELEMENTS: usize = 1 << 20;
 
 /// Whether this convolution takes the Winograd path: a 3x3 window with stride and dilation 1
 /// on two spatial axes, at least `MIN_CHANNELS` channels in and out, and outputs at least
