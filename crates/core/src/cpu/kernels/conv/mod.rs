@@ -421,7 +421,9 @@ impl Chunks {
     pub(super) fn new(g: &Geom, per_sample: usize, target: usize) -> Chunks {
         let threads = rayon::current_num_threads();
         let shared = g.n.div_ceil(2 * threads).max(1);
-        let samples = (target / per_sample.max(1)).clamp(1, g.n.max(1)).min(shared);
+        let samples = (target / per_sample.max(1))
+            .clamp(1, g.n.max(1))
+            .min(shared);
         let count = g.n.div_ceil(samples);
         let parallel = count >= 2 * threads
             && g.n * per_sample >= crate::cpu::PARALLEL_CUTOFF

@@ -183,11 +183,36 @@ impl<const M: usize> Grid<M> {
         self.rows * self.cols
     }
 
-    /// `(sample, row, col)` of tile `t`, counting tiles across samples.
+    /// A cursor over the tiles of consecutive samples, in order.
+    fn cursor(self) -> TileCursor<M> {
+        TileCursor {
+            grid: self,
+            at: (0, 0, 0),
+        }
+    }
+}
+
+/// Walks tiles in order, yielding `(sample, row, col)` (no division per tile).
+struct TileCursor<const M: usize> {
+    grid: Grid<M>,
+    at: (usize, usize, usize),
+}
+
+impl<const M: usize> TileCursor<M> {
     #[inline(always)]
-    fn locate(self, t: usize) -> (usize, usize, usize) {
-        let (n, rest) = (t / self.per_sample(), t % self.per_sample());
-        (n, rest / self.cols, rest % self.cols)
+    fn next(&mut self) -> (usize, usize, usize) {
+        let here = self.at;
+        let (n, r, q) = &mut self.at;
+        *q += 1;
+        if *q == self.grid.cols {
+            *q = 0;
+            *r += 1;
+            if *r == self.grid.rows {
+                *r = 0;
+                *n += 1;
+            }
+        }
+        here
     }
 }
 
@@ -258,11 +283,10 @@ fn taps(ci: usize, cin: usize, cout: usize) -> Place {
     }
 }
 
-/// The input tile (`M + 2` on a side) of output tile `t` in a chunk of whole samples with
-/// `c` channels.
+/// The input tile (`M + 2` on a side) of output tile `(sample, row, col)` in a chunk of whole
+/// samples with `c` channels.
 #[inline(always)]
-fn input_positions<const M: usize>(g: &Geom, grid: Grid<M>, t: usize, c: usize) -> Place {
-    let (n, r, q) = grid.locate(t);
+fn input_positions<const M: usize>(g: &Geom, (n, r, q): (usize, usize, usize), c: usize) -> Place {
     let y0 = (M * r) as isize - g.pad[1] as isize;
     let x0 = (M * q) as isize - g.pad[2] as isize;
     let first = (n * g.in_positions()) as isize + y0 * g.s[2] as isize + x0;
@@ -275,10 +299,10 @@ fn input_positions<const M: usize>(g: &Geom, grid: Grid<M>, t: usize, c: usize) 
     }
 }
 
-/// Output tile `t` (`M` on a side) in a chunk of whole samples with `c` channels.
+/// Output tile `(sample, row, col)` (`M` on a side) in a chunk of whole samples with `c`
+/// channels.
 #[inline(always)]
-fn output_positions<const M: usize>(g: &Geom, grid: Grid<M>, t: usize, c: usize) -> Place {
-    let (n, r, q) = grid.locate(t);
+fn output_positions<const M: usize>(g: &Geom, (n, r, q): (usize, usize, usize), c: usize) -> Place {
     let (y0, x0) = (M * r, M * q);
     Place {
         base: (n * g.out_positions() + y0 * g.o[2] + x0) * c,
@@ -366,7 +390,7 @@ struct TilePass<'a, C, F, const I: usize, const O: usize> {
 impl<C, F, const I: usize, const O: usize> WithSimd for TilePass<'_, C, F, I, O>
 where
     C: Matrix<I, O>,
-    F: Fn(usize) -> (Place, Place),
+    F: FnMut(usize) -> (Place, Place),
 {
     type Output = ();
 
@@ -375,7 +399,7 @@ where
         let TilePass {
             items,
             channels,
-            offsets,
+            mut offsets,
             src,
             dst,
             write,
@@ -445,7 +469,7 @@ fn tile_pass<C, F, const I: usize, const O: usize>(
     write: Write<'_>,
 ) where
     C: Matrix<I, O>,
-    F: Fn(usize) -> (Place, Place),
+    F: FnMut(usize) -> (Place, Place),
 {
     Arch::new().dispatch(TilePass::<C, F, I, O> {
         items,
@@ -503,7 +527,13 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn input_tiles(&self, x: &[f32], samples: usize, v: &mut [f32]) {
         let (g, grid, c) = (self.g, self.grid, self.g.cin);
         let tiles = samples * grid.per_sample();
-        let offsets = |t: usize| (input_positions(g, grid, t, c), planes(T, t, tiles, c));
+        let mut at = grid.cursor();
+        let offsets = |t: usize| {
+            (
+                input_positions::<M>(g, at.next(), c),
+                planes(T, t, tiles, c),
+            )
+        };
         tile_pass::<W::Input, _, T, T>(tiles, c, offsets, x, v, Write::Store);
     }
 
@@ -511,7 +541,13 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn output_tiles(&self, m: &[f32], samples: usize, epilogue: Epilogue<'_>, out: &mut [f32]) {
         let (g, grid, c) = (self.g, self.grid, self.cout);
         let tiles = samples * grid.per_sample();
-        let offsets = |t: usize| (planes(T, t, tiles, c), output_positions(g, grid, t, c));
+        let mut at = grid.cursor();
+        let offsets = |t: usize| {
+            (
+                planes(T, t, tiles, c),
+                output_positions::<M>(g, at.next(), c),
+            )
+        };
         let write = Write::Epilogue(epilogue);
         tile_pass::<W::Output, _, T, M>(tiles, c, offsets, m, out, write);
     }
@@ -520,7 +556,13 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn output_grad_tiles(&self, dy: &[f32], samples: usize, dm: &mut [f32]) {
         let (g, grid, c) = (self.g, self.grid, self.cout);
         let tiles = samples * grid.per_sample();
-        let offsets = |t: usize| (output_positions(g, grid, t, c), planes(T, t, tiles, c));
+        let mut at = grid.cursor();
+        let offsets = |t: usize| {
+            (
+                output_positions::<M>(g, at.next(), c),
+                planes(T, t, tiles, c),
+            )
+        };
         tile_pass::<Transposed<W::Output>, _, M, T>(tiles, c, offsets, dy, dm, Write::Store);
     }
 
@@ -529,7 +571,13 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn input_grad_tiles(&self, dv: &[f32], samples: usize, dx: &mut [f32]) {
         let (g, grid, c) = (self.g, self.grid, self.g.cin);
         let tiles = samples * grid.per_sample();
-        let offsets = |t: usize| (planes(T, t, tiles, c), input_positions(g, grid, t, c));
+        let mut at = grid.cursor();
+        let offsets = |t: usize| {
+            (
+                planes(T, t, tiles, c),
+                input_positions::<M>(g, at.next(), c),
+            )
+        };
         tile_pass::<Transposed<W::Input>, _, T, T>(tiles, c, offsets, dv, dx, Write::Add);
     }
 
