@@ -1,5 +1,5 @@
 //! Convolution as im2col + GEMM: forward, input gradient (GEMM + col2im) and kernel gradient;
-//! short windows go to the direct kernels.
+//! short windows go to the direct kernels, 3x3 stride-1 windows on 16+ channels to Winograd's.
 
 use super::direct::{direct_conv, direct_conv_grad_kernel, DIRECT_MAX_COLUMNS};
 

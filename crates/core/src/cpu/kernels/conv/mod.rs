@@ -1,6 +1,9 @@
 //! Convolution and pooling kernels over one to three spatial axes (fewer are treated as
-//! leading axes of length 1), channels last: im2col + GEMM convolution (`im2col`), direct
-//! convolution for short windows (`direct`), and pooling (`pool`).
+//! leading axes of length 1), channels last: im2col + GEMM convolution (`im2col`, the entry
+//! points), which hands short windows to the direct kernels (`direct`) and 3x3 stride-1
+//! windows to Winograd's algorithm (`winograd`); depthwise convolution (`depthwise`); pooling
+//! (`pool`); and a first layer's convolution + relu + max pooling, forward and kernel gradient,
+//! sample by sample in cache (here).
 
 mod depthwise;
 mod direct;
