@@ -66,7 +66,32 @@ fn bench(c: &mut Criterion) {
             vec![3, 3, 1, 32],
         ),
         (
-            "conv 13x13x32 -> 11x11x64",
+            "conv + relu + max pool 28x28x1 -> 13x13x32 (fused)",
+            Op::ConvReluMaxPool {
+                window: window(1),
+                pool_size: vec![2, 2],
+                pool_window: window(2),
+            },
+            vec![vec![128, 28, 28, 1], vec![3, 3, 1, 32], vec![32]],
+            vec![128, 13, 13, 32],
+        ),
+        (
+            "conv kernel grad through relu + max pool 28x28x1 (fused)",
+            Op::ConvGradKernelPooled {
+                window: window(1),
+                pool_size: vec![2, 2],
+                pool_window: window(2),
+            },
+            vec![
+                vec![128, 28, 28, 1],
+                vec![3, 3, 1, 32],
+                vec![32],
+                vec![128, 13, 13, 32],
+            ],
+            vec![3, 3, 1, 32],
+        ),
+        (
+            "conv 13x13x32 -> 11x11x64 (Winograd F(4x4, 3x3))",
             Op::Conv(window(1)),
             vec![vec![128, 13, 13, 32], vec![3, 3, 32, 64]],
             vec![128, 11, 11, 64],
