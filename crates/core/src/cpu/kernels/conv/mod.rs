@@ -184,14 +184,13 @@ pub fn conv_grad_kernel_pooled(
             f.g.n
         )));
     }
-    let grad = pool::SampleGrad::new(PoolKind::Max, f.pool.g, true);
     let dp_of = |n: usize| &dp[n * per_p..(n + 1) * per_p];
     if f.direct() {
         direct::direct_conv_grad_kernel_with(x, &f.g, f.cout, out, |n, consume| {
             with_scratch(per_y, |y| {
                 f.conv_sample(x, n, y);
                 with_scratch(per_y, |dz| {
-                    grad.run(y, dp_of(n), dz);
+                    f.pool.grad(y, dp_of(n), true, dz);
                     consume(dz)
                 })
             })
@@ -205,7 +204,7 @@ pub fn conv_grad_kernel_pooled(
                 .chunks_exact(per_y.max(1))
                 .zip(dz.chunks_exact_mut(per_y.max(1)));
             for (n, (yn, dzn)) in samples.enumerate() {
-                grad.run(yn, dp_of(n), dzn);
+                f.pool.grad(yn, dp_of(n), true, dzn);
             }
             conv_grad_kernel(x, xs, dz, ks, w, out)
         })

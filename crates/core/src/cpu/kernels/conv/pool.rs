@@ -25,7 +25,7 @@ pub fn pool(
     Ok(())
 }
 
-/// Pooling of one sample at a time, by the fastest kernel that applies.
+/// Pooling and its gradient, one sample at a time, by the fastest kernel that applies.
 pub(super) struct SamplePool {
     kind: PoolKind,
     /// The pooling's geometry.
@@ -51,6 +51,23 @@ impl SamplePool {
             self.arch.dispatch(DisjointMax { g, xs, o });
         } else {
             pool_sample(self.kind, g, xs, o);
+        }
+    }
+
+    /// The pooling gradient `dx` (every element written) of one sample from its input `xs`
+    /// and pooled gradient `dys`; with `relu_mask`, zero where `xs <= 0`.
+    pub(super) fn grad(&self, xs: &[f32], dys: &[f32], relu_mask: bool, dx: &mut [f32]) {
+        let g = &self.g;
+        if self.fast {
+            self.arch.dispatch(DisjointMaxGrad {
+                g,
+                xs,
+                dys,
+                relu_mask,
+                dx,
+            });
+        } else {
+            pool_grad_sample(self.kind, g, xs, dys, relu_mask, dx);
         }
     }
 }
@@ -90,54 +107,15 @@ pub fn pool_grad(
     relu_mask: bool,
     out: &mut [f32],
 ) -> Result<()> {
-    let grad = SampleGrad::new(kind, Geom::new(xs, size, w)?, relu_mask);
-    let g = &grad.g;
+    let pooling = SamplePool::new(kind, Geom::new(xs, size, w)?);
+    let g = &pooling.g;
     let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
     let run = |(n, dx): (usize, &mut [f32])| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        grad.run(xs, &dy[n * per_out..(n + 1) * per_out], dx);
+        pooling.grad(xs, &dy[n * per_out..(n + 1) * per_out], relu_mask, dx);
     };
     per_sample(out, per_in, crate::cpu::PARALLEL_CUTOFF / 4, run);
     Ok(())
-}
-
-/// The pooling gradient of one sample at a time, by the fastest kernel that applies.
-pub(super) struct SampleGrad {
-    kind: PoolKind,
-    /// The pooling's geometry.
-    pub(super) g: Geom,
-    relu_mask: bool,
-    fast: bool,
-    arch: Arch,
-}
-
-impl SampleGrad {
-    pub(super) fn new(kind: PoolKind, g: Geom, relu_mask: bool) -> SampleGrad {
-        let fast = kind == PoolKind::Max && disjoint_windows(&g);
-        SampleGrad {
-            kind,
-            g,
-            relu_mask,
-            fast,
-            arch: Arch::new(),
-        }
-    }
-
-    /// `dx` (every element written) from one sample's input `xs` and pooled gradient `dys`.
-    pub(super) fn run(&self, xs: &[f32], dys: &[f32], dx: &mut [f32]) {
-        let (g, relu_mask) = (&self.g, self.relu_mask);
-        if self.fast {
-            self.arch.dispatch(DisjointMaxGrad {
-                g,
-                xs,
-                dys,
-                relu_mask,
-                dx,
-            });
-        } else {
-            pool_grad_sample(self.kind, g, xs, dys, relu_mask, dx);
-        }
-    }
 }
 
 /// Pooling gradient of one sample, one window at a time, vectorized over channels.

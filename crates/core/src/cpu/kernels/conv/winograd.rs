@@ -601,29 +601,42 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
         Ok(())
     }
 
+    /// Runs `f(u, first_sample, samples, tiles, part)` on each chunk `part` of `data`
+    /// (`per_sample` elements per sample), with `u` the transformed kernel `k`.
+    fn chunks_with_kernel(
+        &self,
+        k: &[f32],
+        data: &mut [f32],
+        per_sample: usize,
+        f: impl Fn(&[f32], usize, usize, usize, &mut [f32]) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let chunks = self.chunks();
+        with_scratch(Self::ELEMENTS * self.g.cin * self.cout, |u| {
+            self.kernel_tiles(k, u);
+            let u = &*u;
+            chunks.for_each_mut(data, per_sample * chunks.samples, |c, part| {
+                let (n0, samples) = (c * chunks.samples, part.len() / per_sample.max(1));
+                f(u, n0, samples, samples * self.grid.per_sample(), part)
+            })
+        })
+    }
+
     /// Forward convolution of `x` by the `(3, 3, cin, cout)` kernel `k` into `out`, with the
     /// epilogue applied as tiles are written.
     fn conv(&self, x: &[f32], k: &[f32], epilogue: Epilogue<'_>, out: &mut [f32]) -> Result<()> {
         let (g, cin, cout, e) = (self.g, self.g.cin, self.cout, Self::ELEMENTS);
         let (per_in, per_out) = (g.in_positions() * cin, g.out_positions() * cout);
-        let chunks = self.chunks();
-        with_scratch(e * cin * cout, |u| {
-            self.kernel_tiles(k, u);
-            let u = &*u;
-            chunks.for_each_mut(out, per_out * chunks.samples, |c, part| {
-                let (n0, samples) = (c * chunks.samples, part.len() / per_out.max(1));
-                let tiles = samples * self.grid.per_sample();
-                with_scratch(e * tiles * cin, |v| {
-                    self.input_tiles(&x[n0 * per_in..(n0 + samples) * per_in], samples, v);
-                    with_scratch(e * tiles * cout, |m| {
-                        let (sa, sb) = (
-                            Strides::row_major(cin, false),
-                            Strides::row_major(cout, false),
-                        );
-                        Self::element_products((tiles, cin, cout), v, sa, u, sb, m)?;
-                        self.output_tiles(m, samples, epilogue, part);
-                        Ok(())
-                    })
+        self.chunks_with_kernel(k, out, per_out, |u, n0, samples, tiles, part| {
+            with_scratch(e * tiles * cin, |v| {
+                self.input_tiles(&x[n0 * per_in..(n0 + samples) * per_in], samples, v);
+                with_scratch(e * tiles * cout, |m| {
+                    let (sa, sb) = (
+                        Strides::row_major(cin, false),
+                        Strides::row_major(cout, false),
+                    );
+                    Self::element_products((tiles, cin, cout), v, sa, u, sb, m)?;
+                    self.output_tiles(m, samples, epilogue, part);
+                    Ok(())
                 })
             })
         })
@@ -633,26 +646,19 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn conv_grad_input(&self, dy: &[f32], k: &[f32], dx: &mut [f32]) -> Result<()> {
         let (g, cin, cout, e) = (self.g, self.g.cin, self.cout, Self::ELEMENTS);
         let (per_in, per_out) = (g.in_positions() * cin, g.out_positions() * cout);
-        let chunks = self.chunks();
-        with_scratch(e * cin * cout, |u| {
-            self.kernel_tiles(k, u);
-            let u = &*u;
-            chunks.for_each_mut(dx, per_in * chunks.samples, |c, part| {
-                let (n0, samples) = (c * chunks.samples, part.len() / per_in.max(1));
-                let tiles = samples * self.grid.per_sample();
-                with_scratch(e * tiles * cout, |dm| {
-                    let dys = &dy[n0 * per_out..(n0 + samples) * per_out];
-                    self.output_grad_tiles(dys, samples, dm);
-                    with_scratch(e * tiles * cin, |dv| {
-                        let (sa, sb) = (
-                            Strides::row_major(cout, false),
-                            Strides::row_major(cout, true),
-                        );
-                        Self::element_products((tiles, cout, cin), dm, sa, u, sb, dv)?;
-                        part.fill(0.0);
-                        self.input_grad_tiles(dv, samples, part);
-                        Ok(())
-                    })
+        self.chunks_with_kernel(k, dx, per_in, |u, n0, samples, tiles, part| {
+            with_scratch(e * tiles * cout, |dm| {
+                let dys = &dy[n0 * per_out..(n0 + samples) * per_out];
+                self.output_grad_tiles(dys, samples, dm);
+                with_scratch(e * tiles * cin, |dv| {
+                    let (sa, sb) = (
+                        Strides::row_major(cout, false),
+                        Strides::row_major(cout, true),
+                    );
+                    Self::element_products((tiles, cout, cin), dm, sa, u, sb, dv)?;
+                    part.fill(0.0);
+                    self.input_grad_tiles(dv, samples, part);
+                    Ok(())
                 })
             })
         })
