@@ -409,3 +409,57 @@ fn grad_kernel_batch<S: Simd, C: Columns>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Padding, Window};
+
+    #[test]
+    fn every_instruction_set_computes_the_same_direct_convolution() {
+        // 3 input channels (27 columns), 19 output channels (full vectors and a remainder at
+        // 16 and 8 lanes), 20 wide: batches read in place and, at the 'same' edges, gathered.
+        let mut archs = vec![Arch::new()];
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            archs.push(Arch::V3(v3));
+        }
+        let (cin, cout) = (3, 19);
+        let values = |len: usize, salt: usize| -> Vec<f32> {
+            (0..len)
+                .map(|i| ((i * 7919 + salt * 104_729) % 2000) as f32 / 1000.0 - 1.0)
+                .collect()
+        };
+        for padding in [Padding::Valid, Padding::Same] {
+            let window = Window {
+                strides: vec![1, 1],
+                dilation: vec![1, 1],
+                padding,
+            };
+            let g = Geom::new(&[1, 6, 20, cin], &[3, 3], &window).unwrap();
+            let (xs, k, bias) = (
+                values(6 * 20 * cin, 1),
+                values(9 * cin * cout, 2),
+                values(cout, 3),
+            );
+            let epilogue = Epilogue {
+                bias: Some(&bias),
+                relu: true,
+            };
+            let run = |arch: Arch| {
+                let mut o = vec![0.0; g.out_positions() * cout];
+                direct_conv_sample(arch, &g, &xs, &k, cout, epilogue, &mut o);
+                o
+            };
+            let want = run(Arch::Scalar);
+            for &arch in &archs {
+                for (a, b) in want.iter().zip(run(arch)) {
+                    assert!(
+                        (a - b).abs() <= 1e-5 * (1.0 + a.abs()),
+                        "{arch:?}: {b} vs {a}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -459,8 +459,9 @@ where
     }
 }
 
-/// Runs one transform pass (see `TilePass`) on the best SIMD this CPU has.
+/// Runs one transform pass (see `TilePass`) on the instruction set `arch`.
 fn tile_pass<C, F, const I: usize, const O: usize>(
+    arch: Arch,
     items: usize,
     channels: usize,
     offsets: F,
@@ -471,7 +472,7 @@ fn tile_pass<C, F, const I: usize, const O: usize>(
     C: Matrix<I, O>,
     F: FnMut(usize) -> (Place, Place),
 {
-    Arch::new().dispatch(TilePass::<C, F, I, O> {
+    arch.dispatch(TilePass::<C, F, I, O> {
         items,
         channels,
         offsets,
@@ -487,6 +488,8 @@ struct Passes<'g, W, const M: usize, const T: usize> {
     g: &'g Geom,
     grid: Grid<M>,
     cout: usize,
+    /// The instruction set of the transforms.
+    arch: Arch,
     tiling: PhantomData<fn() -> W>,
 }
 
@@ -494,11 +497,12 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     /// Elements of a transformed tile.
     const ELEMENTS: usize = T * T;
 
-    fn new(g: &'g Geom, cout: usize) -> Self {
+    fn new(g: &'g Geom, cout: usize, arch: Arch) -> Self {
         Passes {
             g,
             grid: Grid::new(g),
             cout,
+            arch,
             tiling: PhantomData,
         }
     }
@@ -513,14 +517,22 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     fn kernel_tiles(&self, k: &[f32], u: &mut [f32]) {
         let (cin, cout) = (self.g.cin, self.cout);
         let offsets = |ci: usize| (taps(ci, cin, cout), planes(T, ci, cin, cout));
-        tile_pass::<W::Kernel, _, 3, T>(cin, cout, offsets, k, u, Write::Store);
+        tile_pass::<W::Kernel, _, 3, T>(self.arch, cin, cout, offsets, k, u, Write::Store);
     }
 
     /// The `(3, 3, cin, cout)` kernel gradient from `dU[e][ci][co]`.
     fn kernel_grad_from_tiles(&self, du: &[f32], out: &mut [f32]) {
         let (cin, cout) = (self.g.cin, self.cout);
         let offsets = |ci: usize| (planes(T, ci, cin, cout), taps(ci, cin, cout));
-        tile_pass::<Transposed<W::Kernel>, _, T, 3>(cin, cout, offsets, du, out, Write::Store);
+        tile_pass::<Transposed<W::Kernel>, _, T, 3>(
+            self.arch,
+            cin,
+            cout,
+            offsets,
+            du,
+            out,
+            Write::Store,
+        );
     }
 
     /// `V = B^T d B` of every tile of the samples in `x` into `v` (`[e][tile][cin]`).
@@ -534,7 +546,7 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
                 planes(T, t, tiles, c),
             )
         };
-        tile_pass::<W::Input, _, T, T>(tiles, c, offsets, x, v, Write::Store);
+        tile_pass::<W::Input, _, T, T>(self.arch, tiles, c, offsets, x, v, Write::Store);
     }
 
     /// `Y = A^T M A` of every tile from `m` (`[e][tile][cout]`), with the epilogue, into `out`.
@@ -549,7 +561,7 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
             )
         };
         let write = Write::Epilogue(epilogue);
-        tile_pass::<W::Output, _, T, M>(tiles, c, offsets, m, out, write);
+        tile_pass::<W::Output, _, T, M>(self.arch, tiles, c, offsets, m, out, write);
     }
 
     /// `dM = A dY A^T` of every tile of the output gradient `dy` into `dm` (`[e][tile][cout]`).
@@ -563,7 +575,15 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
                 planes(T, t, tiles, c),
             )
         };
-        tile_pass::<Transposed<W::Output>, _, M, T>(tiles, c, offsets, dy, dm, Write::Store);
+        tile_pass::<Transposed<W::Output>, _, M, T>(
+            self.arch,
+            tiles,
+            c,
+            offsets,
+            dy,
+            dm,
+            Write::Store,
+        );
     }
 
     /// Adds `dd = B dV B^T` of every tile from `dv` (`[e][tile][cin]`) onto the input
@@ -578,7 +598,15 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
                 input_positions::<M>(g, at.next(), c),
             )
         };
-        tile_pass::<Transposed<W::Input>, _, T, T>(tiles, c, offsets, dv, dx, Write::Add);
+        tile_pass::<Transposed<W::Input>, _, T, T>(
+            self.arch,
+            tiles,
+            c,
+            offsets,
+            dv,
+            dx,
+            Write::Add,
+        );
     }
 
     /// The per-element products `C[e] = A[e] @ B[e]` (`m x k` by `k x n`), each operand's
@@ -713,9 +741,9 @@ pub(super) fn conv(
     out: &mut [f32],
 ) -> Result<()> {
     if larger_tiles_pay(g) {
-        Passes::<F4, 4, 6>::new(g, cout).conv(x, k, epilogue, out)
+        Passes::<F4, 4, 6>::new(g, cout, Arch::new()).conv(x, k, epilogue, out)
     } else {
-        Passes::<F2, 2, 4>::new(g, cout).conv(x, k, epilogue, out)
+        Passes::<F2, 2, 4>::new(g, cout, Arch::new()).conv(x, k, epilogue, out)
     }
 }
 
@@ -728,9 +756,9 @@ pub(super) fn conv_grad_input(
     dx: &mut [f32],
 ) -> Result<()> {
     if larger_tiles_pay(g) {
-        Passes::<F4, 4, 6>::new(g, cout).conv_grad_input(dy, k, dx)
+        Passes::<F4, 4, 6>::new(g, cout, Arch::new()).conv_grad_input(dy, k, dx)
     } else {
-        Passes::<F2, 2, 4>::new(g, cout).conv_grad_input(dy, k, dx)
+        Passes::<F2, 2, 4>::new(g, cout, Arch::new()).conv_grad_input(dy, k, dx)
     }
 }
 
@@ -743,8 +771,86 @@ pub(super) fn conv_grad_kernel(
     out: &mut [f32],
 ) -> Result<()> {
     if larger_tiles_pay(g) {
-        Passes::<F4, 4, 6>::new(g, cout).conv_grad_kernel(x, dy, out)
+        Passes::<F4, 4, 6>::new(g, cout, Arch::new()).conv_grad_kernel(x, dy, out)
     } else {
-        Passes::<F2, 2, 4>::new(g, cout).conv_grad_kernel(x, dy, out)
+        Passes::<F2, 2, 4>::new(g, cout, Arch::new()).conv_grad_kernel(x, dy, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Padding, Window};
+
+    fn values(len: usize, salt: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| ((i * 7919 + salt * 104_729) % 2000) as f32 / 1000.0 - 1.0)
+            .collect()
+    }
+
+    /// Forward (with bias and relu), input gradient and kernel gradient by tiling `W` with the
+    /// transforms on `arch`.
+    fn passes<W: Tiling<M, T>, const M: usize, const T: usize>(
+        g: &Geom,
+        cout: usize,
+        arch: Arch,
+    ) -> [Vec<f32>; 3] {
+        let p = Passes::<W, M, T>::new(g, cout, arch);
+        let (x, k) = (
+            values(g.n * g.in_positions() * g.cin, 1),
+            values(9 * g.cin * cout, 2),
+        );
+        let (dy, bias) = (values(g.n * g.out_positions() * cout, 3), values(cout, 4));
+        let mut y = vec![0.0; dy.len()];
+        let epilogue = Epilogue {
+            bias: Some(&bias),
+            relu: true,
+        };
+        p.conv(&x, &k, epilogue, &mut y).unwrap();
+        let mut dx = vec![0.0; x.len()];
+        p.conv_grad_input(&dy, &k, &mut dx).unwrap();
+        let mut dk = vec![0.0; k.len()];
+        p.conv_grad_kernel(&x, &dy, &mut dk).unwrap();
+        [y, dx, dk]
+    }
+
+    #[test]
+    fn every_instruction_set_computes_the_same_convolution() {
+        // 20 input and 19 output channels: full vectors and a remainder at 16 (AVX-512) and 8
+        // (AVX2) lanes; the scalar path is the reference.
+        let mut archs = vec![Arch::new()];
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            archs.push(Arch::V3(v3));
+        }
+        for padding in [Padding::Valid, Padding::Same] {
+            let window = Window {
+                strides: vec![1, 1],
+                dilation: vec![1, 1],
+                padding,
+            };
+            let g = Geom::new(&[3, 9, 7, 20], &[3, 3], &window).unwrap();
+            let cout = 19;
+            let cases = [
+                (passes::<F4, 4, 6>(&g, cout, Arch::Scalar), "F4"),
+                (passes::<F2, 2, 4>(&g, cout, Arch::Scalar), "F2"),
+            ];
+            for &arch in &archs {
+                let got = [
+                    passes::<F4, 4, 6>(&g, cout, arch),
+                    passes::<F2, 2, 4>(&g, cout, arch),
+                ];
+                for ((want, tiling), got) in cases.iter().zip(&got) {
+                    for (which, (w, v)) in want.iter().zip(got).enumerate() {
+                        for (a, b) in w.iter().zip(v) {
+                            assert!(
+                                (a - b).abs() <= 1e-4 * (1.0 + a.abs()),
+                                "{tiling} {arch:?} output {which}: {b} vs {a}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
