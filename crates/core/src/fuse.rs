@@ -230,6 +230,17 @@ fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
 /// over a large output gradient that is then better never written out.
 const POOLED_GRAD_MAX_COLUMNS: usize = 32;
 
+/// Whether the convolution kernel `kernel` (shape `(*window, in, out)`) has at most
+/// `POOLED_GRAD_MAX_COLUMNS` window columns (`prod(window) * in`), all known.
+fn short_window(graph: &Graph, kernel: NodeId) -> bool {
+    let kshape = &graph.nodes()[kernel].shape;
+    let columns: Option<usize> = kshape[..kshape.len().saturating_sub(1)]
+        .iter()
+        .copied()
+        .product();
+    columns.is_some_and(|c| c <= POOLED_GRAD_MAX_COLUMNS)
+}
+
 /// For a first-layer-like convolution `y = relu(conv(x, k) + b)` followed by max pooling:
 /// when the masked pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel
 /// gradient and bias gradients, the kernel gradient takes `(x, k, b, dp)` and remakes `y` and
@@ -268,12 +279,7 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
         if kernel_grads.len() != 1 || kernel_grads.len() + bias_grads.len() != users[dz].len() {
             continue;
         }
-        let kshape = &nodes[nodes[kernel_grads[0]].inputs[2]].shape;
-        let columns: Option<usize> = kshape[..kshape.len().saturating_sub(1)]
-            .iter()
-            .copied()
-            .product();
-        if columns.is_none_or(|c| c > POOLED_GRAD_MAX_COLUMNS) {
+        if !short_window(graph, nodes[kernel_grads[0]].inputs[2]) {
             continue;
         }
         // `y` must be the relu output of this convolution with its bias, to be remade.
@@ -353,12 +359,7 @@ fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
             let Op::ConvBias { relu: true, .. } = nodes[y].op else {
                 return false;
             };
-            let kshape = &nodes[nodes[y].inputs[1]].shape;
-            let columns: Option<usize> = kshape[..kshape.len().saturating_sub(1)]
-                .iter()
-                .copied()
-                .product();
-            !kept[y] && users[y] == [p] && columns.is_some_and(|c| c <= POOLED_GRAD_MAX_COLUMNS)
+            !kept[y] && users[y] == [p] && short_window(graph, nodes[y].inputs[1])
         })
         .collect();
     if matches.is_empty() {

@@ -611,7 +611,6 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
 
     /// The per-element products `C[e] = A[e] @ B[e]` (`m x k` by `k x n`), each operand's
     /// matrices stored one after another.
-    #[allow(clippy::too_many_arguments)]
     fn element_products(
         (m, k, n): (usize, usize, usize),
         a: &[f32],
