@@ -38,6 +38,7 @@ DRIVER = r"""
 import json, os, sys, time
 framework, model_name = sys.argv[1], sys.argv[3]
 epochs, samples, seed = int(sys.argv[2]), int(sys.argv[4]), int(sys.argv[5])
+split_arg = float(sys.argv[6]) if len(sys.argv) > 6 else None
 if framework == "rkeras":
     import rkeras as keras
 elif framework == "tf-keras":
@@ -71,6 +72,7 @@ else:
     model.add(L.Dense(10, activation="softmax"))
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["acc"])
     batch_size, split = 128, 0.1
+split = split if split_arg is None else split_arg
 times = []
 class Timer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
@@ -80,7 +82,8 @@ class Timer(keras.callbacks.Callback):
 h = model.fit(x_train, y_train, validation_split=split, epochs=epochs, batch_size=batch_size,
               verbose=0, callbacks=[Timer()])
 loss, acc = model.evaluate(x_test, y_test, verbose=0)
-print(json.dumps({"times": times, "val_acc": h.history["val_acc"][-1], "test_acc": acc}))
+val_acc = h.history["val_acc"][-1] if "val_acc" in h.history else None
+print(json.dumps({"times": times, "val_acc": val_acc, "test_acc": acc}))
 """
 
 TORCH_DRIVER = r"""
@@ -91,6 +94,7 @@ from torch import nn
 from rkeras_bench_data import load
 model_name = sys.argv[3]
 epochs, samples, seed = int(sys.argv[2]), int(sys.argv[4]), int(sys.argv[5])
+split_arg = float(sys.argv[6]) if len(sys.argv) > 6 else None
 torch.manual_seed(seed)
 rng = np.random.default_rng(seed)
 (x_train, y_train), (x_test, y_test) = load()
@@ -111,6 +115,7 @@ else:
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     def loss_fn(out, y):
         return -(torch.log_softmax(out, dim=1) * y).sum(dim=1).mean()
+split = split if split_arg is None else split_arg
 for m in net.modules():
     if isinstance(m, (nn.Linear, nn.Conv2d)):
         nn.init.xavier_uniform_(m.weight)
@@ -137,7 +142,7 @@ for epoch in range(epochs):
         loss = loss_fn(net(xb), yb)
         loss.backward()
         optimizer.step()
-    val_acc = accuracy(x_val, y_val)
+    val_acc = accuracy(x_val, y_val) if n_val else None
     times.append(time.perf_counter() - start)
 print(json.dumps({"times": times, "val_acc": val_acc, "test_acc": accuracy(x_test, y_test)}))
 """
@@ -166,10 +171,17 @@ def run(python: str, framework: str, args: argparse.Namespace, workdir: str) -> 
     driver = "torch_driver.py" if framework == "torch" else "driver.py"
     cmd = [python, os.path.join(workdir, driver), framework, str(args.epochs), args.model,
            str(args.samples), str(args.seed)]
+    if args.validation_split is not None:
+        cmd.append(str(args.validation_split))
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{framework} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fmt_acc(acc: float | None) -> str:
+    """An accuracy to four places, or a dash when there was none (no validation split)."""
+    return "-" if acc is None else f"{acc:.4f}"
 
 
 def main() -> None:
@@ -182,6 +194,8 @@ def main() -> None:
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--seed", type=int, default=1,
                         help="keras.utils.set_random_seed for every framework")
+    parser.add_argument("--validation-split", type=float, default=None,
+                        help="fraction held out for validation (default: the model's own)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="runs of every framework, alternating; medians are compared")
     args = parser.parse_args()
@@ -205,7 +219,7 @@ def main() -> None:
             steady[name].append(epoch * scale)
             note = f" (x{scale:.2f}: scaled from {args.samples} samples)" if scale != 1 else ""
             print(f"{name:10s} first epoch {r['times'][0]:6.2f} s | steady {epoch * scale:6.2f} "
-                  f"s/epoch{note} | val_acc {r['val_acc']:.4f} | test_acc {r['test_acc']:.4f}",
+                  f"s/epoch{note} | val_acc {fmt_acc(r['val_acc'])} | test_acc {r['test_acc']:.4f}",
                   flush=True)
     base = statistics.median(steady["rkeras"])
     for name, times in steady.items():

@@ -71,12 +71,13 @@ fn bench(c: &mut Criterion) {
                 window: window(1),
                 pool_size: vec![2, 2],
                 pool_window: window(2),
+                routes: false,
             },
             vec![vec![128, 28, 28, 1], vec![3, 3, 1, 32], vec![32]],
             vec![128, 13, 13, 32],
         ),
         (
-            "conv kernel grad through relu + max pool 28x28x1 (fused)",
+            "conv kernel grad through relu + max pool 28x28x1 (fused, from routes)",
             Op::ConvGradKernelPooled {
                 window: window(1),
                 pool_size: vec![2, 2],
@@ -84,9 +85,9 @@ fn bench(c: &mut Criterion) {
             },
             vec![
                 vec![128, 28, 28, 1],
-                vec![3, 3, 1, 32],
-                vec![32],
                 vec![128, 13, 13, 32],
+                vec![128, 13, 13, 32],
+                vec![3, 3, 1, 32],
             ],
             vec![3, 3, 1, 32],
         ),
@@ -137,14 +138,47 @@ fn bench(c: &mut Criterion) {
     ];
     let mut rng = Rng::seeded(0);
     for (label, op, shapes, out_shape) in cases {
-        let inputs: Vec<ArrayD<f32>> = shapes.iter().enumerate().map(|(k, s)| data(s, k)).collect();
+        let mut inputs: Vec<ArrayD<f32>> =
+            shapes.iter().enumerate().map(|(k, s)| data(s, k)).collect();
+        if matches!(op, Op::ConvGradKernelPooled { .. }) {
+            inputs[1] = routes(&shapes[1]);
+        }
         let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
         let mut out = vec![0.0f32; out_shape.iter().product()];
         group.bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter(|| kernels::run(&op, &views, &mut out, &out_shape, &mut rng).expect("kernel"))
         });
     }
+    let routed = Op::ConvReluMaxPool {
+        window: window(1),
+        pool_size: vec![2, 2],
+        pool_window: window(2),
+        routes: true,
+    };
+    let inputs = [
+        data(&[128, 28, 28, 1], 0),
+        data(&[3, 3, 1, 32], 1),
+        data(&[32], 2),
+    ];
+    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+    let (mut out, mut routes) = (
+        vec![0.0f32; 128 * 13 * 13 * 32],
+        vec![0.0f32; 128 * 13 * 13 * 32],
+    );
+    let label = "conv + relu + max pool 28x28x1 -> 13x13x32 (fused, with routes)";
+    group.bench_function(BenchmarkId::from_parameter(label), |b| {
+        b.iter(|| {
+            kernels::run_multi(&routed, &views, &mut [&mut out, &mut routes]).expect("kernel")
+        })
+    });
     group.finish();
+}
+
+/// Max-pool routes of a 2x2 window: window indices 0 to 3, or -1 (nothing routed).
+fn routes(shape: &[usize]) -> ArrayD<f32> {
+    let len = shape.iter().product();
+    let values = (0..len).map(|i| ((i * 7) % 5) as f32 - 1.0).collect();
+    ArrayD::from_shape_vec(shape, values).expect("shape")
 }
 
 criterion_group!(benches, bench);

@@ -15,7 +15,15 @@ pub struct Operand<'a, B: ?Sized> {
     pub shape: &'a [usize],
 }
 
-/// A compute device: allocates buffers, moves data, runs one op into an output buffer.
+/// An output of a node: the buffer it is written into and the concrete shape of the value.
+pub struct Target<'a, B: ?Sized> {
+    /// The buffer (at least `numel(shape)` elements).
+    pub buf: &'a mut B,
+    /// The concrete shape of the value written.
+    pub shape: &'a [usize],
+}
+
+/// A compute device: allocates buffers, moves data, runs one op into its output buffers.
 pub trait Backend: Send + Sync {
     /// A device buffer of f32 values.
     type Buffer: Send + Sync;
@@ -35,13 +43,12 @@ pub trait Backend: Send + Sync {
     /// Copies the first `len` elements of `src` into `dst`.
     fn copy(&self, src: &Self::Buffer, dst: &mut Self::Buffer, len: usize) -> Result<()>;
 
-    /// Runs `op` on `inputs`, writing a value of shape `out_shape` into `out`.
+    /// Runs `op` on `inputs`, writing its `op.output_count()` outputs into `outputs`.
     fn run(
         &self,
         op: &Op,
         inputs: &[Operand<'_, Self::Buffer>],
-        out: &mut Self::Buffer,
-        out_shape: &[usize],
+        outputs: &mut [Target<'_, Self::Buffer>],
         rng: &mut Rng,
     ) -> Result<()>;
 

@@ -241,99 +241,130 @@ fn short_window(graph: &Graph, kernel: NodeId) -> bool {
     columns.is_some_and(|c| c <= POOLED_GRAD_MAX_COLUMNS)
 }
 
-/// For a first-layer-like convolution `y = relu(conv(x, k) + b)` followed by max pooling:
-/// when the masked pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel
-/// gradient and bias gradients, the kernel gradient takes `(x, k, b, dp)` and remakes `y` and
-/// `dz` sample by sample in cache, and each bias gradient `sum_like(dz, b)` becomes
+/// One match of `kernel_grad_through_pool`.
+struct PooledFirstLayer {
+    /// `max_pool(y)`, `y = relu(conv(x, k) + b)` (a `ConvBias`).
+    pooled: NodeId,
+    /// `pool_grad_relu(y, dp)`.
+    dz: NodeId,
+    /// `conv_grad_kernel(x, dz, k)`.
+    kernel_grad: NodeId,
+    /// `sum_like(dz, b)` for a rank-1 `b`.
+    bias_grads: Vec<NodeId>,
+}
+
+/// Finds the first-layer pattern around the masked max-pool gradient `dz`, if any.
+fn match_pooled_first_layer(
+    graph: &Graph,
+    users: &[Vec<NodeId>],
+    kept: &[bool],
+    dz: NodeId,
+) -> Option<PooledFirstLayer> {
+    let nodes = graph.nodes();
+    let Op::PoolGrad {
+        kind: PoolKind::Max,
+        size,
+        window,
+        relu_mask: true,
+    } = &nodes[dz].op
+    else {
+        return None;
+    };
+    if kept[dz] {
+        return None;
+    }
+    let y = nodes[dz].inputs[0];
+    // Users of `dz` that are `op`s reading it as their input `at`.
+    let users_of = |op: fn(&Op) -> bool, at: usize| -> Vec<NodeId> {
+        users[dz]
+            .iter()
+            .copied()
+            .filter(|&u| op(&nodes[u].op) && nodes[u].inputs[at] == dz)
+            .collect()
+    };
+    let kernel_grads = users_of(|op| matches!(op, Op::ConvGradKernel(_)), 1);
+    let bias_grads = users_of(|op| matches!(op, Op::SumLike), 0);
+    let [kernel_grad] = kernel_grads[..] else {
+        return None;
+    };
+    if 1 + bias_grads.len() != users[dz].len() || !short_window(graph, nodes[kernel_grad].inputs[2])
+    {
+        return None;
+    }
+    // `y` must be this convolution's relu output with its bias, read only by the pooling
+    // and its gradient, so the pooling can take over the convolution.
+    let gk_inputs = &nodes[kernel_grad].inputs;
+    let same_conv = matches!(&nodes[y].op, Op::ConvBias { window: w, relu: true }
+            if matches!(&nodes[kernel_grad].op, Op::ConvGradKernel(gw) if gw == w))
+        && nodes[y].inputs[..2] == [gk_inputs[0], gk_inputs[2]];
+    let [a, b] = users[y][..] else {
+        return None;
+    };
+    let pooled = if a == dz { b } else { a };
+    let pools_y = matches!(&nodes[pooled].op, Op::Pool { kind: PoolKind::Max, size: s, window: w }
+            if s == size && w == window);
+    let rank_one = |b: NodeId| nodes[nodes[b].inputs[1]].shape.len() == 1;
+    let ordered = pooled < dz && bias_grads.iter().all(|&b| rank_one(b) && b > pooled);
+    (same_conv && pools_y && !kept[y] && ordered).then_some(PooledFirstLayer {
+        pooled,
+        dz,
+        kernel_grad,
+        bias_grads,
+    })
+}
+
+/// For a first-layer-like convolution `y = relu(conv(x, k) + b)` followed by max pooling,
+/// whose masked pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel gradient
+/// and bias gradients: the pooling becomes a two-output `ConvReluMaxPool` (each sample's
+/// activation pooled while in cache and never written, plus each pooled element's route),
+/// `dz` becomes its routes output, the kernel gradient takes `(x, routes, dp, k)` and makes
+/// each sample's `dz` in cache from them, and each bias gradient `sum_like(dz, b)` becomes
 /// `masked_sum_like(dp, pooled, b)` (each window routes its gradient to one element, and only
 /// where its maximum `pooled` is positive).
 fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
     let users = consumers(graph, kept);
-    let nodes = graph.nodes();
-    // (kernel gradient, bias gradients, pooled output)
-    let mut matches: Vec<(NodeId, Vec<NodeId>, NodeId)> = Vec::new();
-    for (dz, node) in nodes.iter().enumerate() {
-        let Op::PoolGrad {
-            kind: PoolKind::Max,
-            size,
-            window,
-            relu_mask: true,
-        } = &node.op
-        else {
-            continue;
-        };
-        if kept[dz] {
-            continue;
-        }
-        let y = node.inputs[0];
-        let kernel_grads: Vec<NodeId> = users[dz]
-            .iter()
-            .copied()
-            .filter(|&u| matches!(nodes[u].op, Op::ConvGradKernel(_)) && nodes[u].inputs[1] == dz)
-            .collect();
-        let bias_grads: Vec<NodeId> = users[dz]
-            .iter()
-            .copied()
-            .filter(|&u| matches!(nodes[u].op, Op::SumLike) && nodes[u].inputs[0] == dz)
-            .collect();
-        if kernel_grads.len() != 1 || kernel_grads.len() + bias_grads.len() != users[dz].len() {
-            continue;
-        }
-        if !short_window(graph, nodes[kernel_grads[0]].inputs[2]) {
-            continue;
-        }
-        // `y` must be the relu output of this convolution with its bias, to be remade.
-        let gk_inputs = &nodes[kernel_grads[0]].inputs;
-        let remakes_y = matches!(&nodes[y].op, Op::ConvBias { window: w, relu: true }
-                if matches!(&nodes[kernel_grads[0]].op, Op::ConvGradKernel(gw) if gw == w))
-            && nodes[y].inputs[..2] == [gk_inputs[0], gk_inputs[2]];
-        if !remakes_y {
-            continue;
-        }
-        let pooled = (0..nodes.len()).find(|&p| {
-            nodes[p].inputs.first() == Some(&y)
-                && matches!(&nodes[p].op, Op::Pool { kind: PoolKind::Max, size: s, window: w }
-                    if s == size && w == window)
-        });
-        let Some(pooled) = pooled else { continue };
-        let rank_one = |b: NodeId| nodes[nodes[b].inputs[1]].shape.len() == 1;
-        if bias_grads.iter().all(|&b| rank_one(b) && b > pooled) {
-            matches.push((kernel_grads[0], bias_grads, pooled));
-        }
-    }
+    let matches: Vec<PooledFirstLayer> = (0..graph.nodes().len())
+        .filter_map(|dz| match_pooled_first_layer(graph, &users, kept, dz))
+        .collect();
     if matches.is_empty() {
         return Ok(None);
     }
     let mut fused = graph.clone();
-    for (gk, bias_grads, pooled) in matches {
-        let gk_node = fused.nodes()[gk].clone();
-        let Op::ConvGradKernel(window) = gk_node.op else {
-            continue;
-        };
-        let dz = gk_node.inputs[1];
-        let Op::PoolGrad {
-            size,
-            window: pool_window,
-            ..
-        } = fused.nodes()[dz].op.clone()
+    for m in matches {
+        let (
+            Op::ConvGradKernel(window),
+            Op::Pool {
+                size,
+                window: pool_window,
+                ..
+            },
+        ) = (
+            fused.nodes()[m.kernel_grad].op.clone(),
+            fused.nodes()[m.pooled].op.clone(),
+        )
         else {
             continue;
         };
-        let (y, dp) = (fused.nodes()[dz].inputs[0], fused.nodes()[dz].inputs[1]);
-        let op = Op::ConvGradKernelPooled {
+        let (y, dp) = (fused.nodes()[m.dz].inputs[0], fused.nodes()[m.dz].inputs[1]);
+        let conv_inputs = fused.nodes()[y].inputs.clone();
+        let (x, k) = (conv_inputs[0], conv_inputs[1]);
+        let forward = Op::ConvReluMaxPool {
+            window: window.clone(),
+            pool_size: size.clone(),
+            pool_window: pool_window.clone(),
+            routes: true,
+        };
+        fused.replace(m.pooled, forward, conv_inputs)?;
+        fused.redefine(m.dz, Op::Output { index: 1 }, vec![m.pooled])?;
+        let backward = Op::ConvGradKernelPooled {
             window,
             pool_size: size,
             pool_window,
         };
-        let (x, k, b) = (
-            gk_node.inputs[0],
-            gk_node.inputs[2],
-            fused.nodes()[y].inputs[2],
-        );
-        fused.replace(gk, op, vec![x, k, b, dp])?;
-        for b in bias_grads {
+        fused.replace(m.kernel_grad, backward, vec![x, m.dz, dp, k])?;
+        for b in m.bias_grads {
             let like = fused.nodes()[b].inputs[1];
-            fused.replace(b, Op::MaskedSumLike, vec![dp, pooled, like])?;
+            fused.replace(b, Op::MaskedSumLike, vec![dp, m.pooled, like])?;
         }
     }
     Ok(Some(fused))
@@ -382,6 +413,7 @@ fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
             window: conv_window,
             pool_size: size,
             pool_window: window,
+            routes: false,
         };
         let inputs = fused.nodes()[y].inputs.clone();
         fused.replace(p, op, inputs)?;

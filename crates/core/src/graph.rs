@@ -89,12 +89,44 @@ impl Graph {
 
     /// Adds an op node, inferring and validating its output shape.
     pub fn add(&mut self, op: Op, inputs: &[NodeId]) -> Result<NodeId> {
-        let mut shapes = Vec::with_capacity(inputs.len());
-        for &i in inputs {
-            shapes.push(self.shape(i)?.clone());
-        }
-        let shape = op.infer_shape(&shapes)?;
+        let shape = self.infer(&op, inputs)?;
         Ok(self.push(op, inputs.to_vec(), shape))
+    }
+
+    /// Adds a node reading output `index` (1 or more) of the multi-output node `producer`.
+    pub fn add_output(&mut self, producer: NodeId, index: usize) -> Result<NodeId> {
+        self.add(Op::Output { index }, &[producer])
+    }
+
+    /// The shape `op` infers from the nodes `inputs`; an `Output` node's shape is its
+    /// producer's output of that index.
+    fn infer(&self, op: &Op, inputs: &[NodeId]) -> Result<SymShape> {
+        let shapes_of = |ids: &[NodeId]| -> Result<Vec<SymShape>> {
+            ids.iter().map(|&i| self.shape(i).cloned()).collect()
+        };
+        match op {
+            Op::Output { index } => {
+                let [producer] = inputs else {
+                    return Err(CoreError::Graph(format!(
+                        "{}: expected 1 input (its producer), got {}",
+                        op.name(),
+                        inputs.len()
+                    )));
+                };
+                let p = self.node(*producer)?;
+                let shapes = p.op.infer_output_shapes(&shapes_of(&p.inputs)?)?;
+                match shapes.get(*index) {
+                    Some(shape) if *index > 0 => Ok(shape.clone()),
+                    _ => Err(CoreError::Graph(format!(
+                        "{}: {} has outputs 1 to {} past its first",
+                        op.name(),
+                        self.describe(*producer),
+                        shapes.len() - 1
+                    ))),
+                }
+            }
+            _ => op.infer_shape(&shapes_of(inputs)?),
+        }
     }
 
     /// Adds an op given by front-end name and attributes.
@@ -113,26 +145,35 @@ impl Graph {
     /// Replaces node `id`'s op and inputs (a rewrite pass), keeping its id and checking that
     /// the new op infers the same shape and that every input precedes `id`.
     pub fn replace(&mut self, id: NodeId, op: Op, inputs: Vec<NodeId>) -> Result<()> {
+        self.rewrite(id, op, inputs, false)
+    }
+
+    /// Like [`Graph::replace`], but the node may take a new shape: for a node whose every
+    /// consumer the pass rewrites too (a plan re-infers all shapes and rejects a graph left
+    /// inconsistent).
+    pub fn redefine(&mut self, id: NodeId, op: Op, inputs: Vec<NodeId>) -> Result<()> {
+        self.rewrite(id, op, inputs, true)
+    }
+
+    fn rewrite(&mut self, id: NodeId, op: Op, inputs: Vec<NodeId>, reshape: bool) -> Result<()> {
         if inputs.iter().any(|&i| i >= id) {
             return Err(CoreError::Graph(format!(
                 "rewrite of {}: inputs {inputs:?} must precede node {id}",
                 self.describe(id)
             )));
         }
-        let shapes: Vec<SymShape> = inputs
-            .iter()
-            .map(|&i| self.shape(i).cloned())
-            .collect::<Result<_>>()?;
-        let shape = op.infer_shape(&shapes)?;
-        if shape != self.node(id)?.shape {
+        let shape = self.infer(&op, &inputs)?;
+        if !reshape && shape != self.node(id)?.shape {
             return Err(CoreError::Graph(format!(
                 "rewrite of {} as {} changes its shape",
                 self.describe(id),
                 op.name()
             )));
         }
-        self.nodes[id].op = op;
-        self.nodes[id].inputs = inputs;
+        let node = &mut self.nodes[id];
+        node.op = op;
+        node.inputs = inputs;
+        node.shape = shape;
         Ok(())
     }
 

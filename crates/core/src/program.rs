@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Operand};
+use crate::backend::{Backend, Operand, Target};
 use crate::error::{CoreError, Result};
 use crate::graph::{Graph, NodeId};
 use crate::ops::{Op, VarId};
 use crate::rng::Rng;
-use crate::shape::{concrete, fmt_shape, numel, sym};
+use crate::shape::{concrete, fmt_shape, numel, sym, SymShape};
 use crate::store::Store;
 
 /// Where a node's value lives during a run.
@@ -29,6 +29,9 @@ pub struct Plan {
     order: Vec<NodeId>,
     shapes: Vec<Vec<usize>>,
     home: Vec<Option<Home>>,
+    /// For a multi-output node, the slots and shapes of its outputs past the first (an
+    /// output nothing reads gets a slot freed right after the node runs); empty otherwise.
+    extra_outputs: Vec<Vec<(usize, Vec<usize>)>>,
     slot_sizes: Vec<usize>,
 }
 
@@ -74,11 +77,22 @@ impl Plan {
             }
         }
         let order: Vec<NodeId> = (0..n).filter(|&i| needed[i]).collect();
-        // Concrete shapes, checked against the symbolic ones.
+        // Concrete shapes, checked against the symbolic ones; a multi-output node's outputs
+        // past the first are inferred with it.
         let mut shapes: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut extra_shapes: Vec<Vec<Vec<usize>>> = vec![Vec::new(); n];
         for &id in &order {
             let node = &graph.nodes()[id];
             let s = match &node.op {
+                Op::Output { index } => extra_shapes[node.inputs[0]]
+                    .get(index.wrapping_sub(1))
+                    .cloned()
+                    .ok_or_else(|| {
+                        CoreError::Graph(format!(
+                            "{} reads an output its producer does not have",
+                            graph.describe(id)
+                        ))
+                    })?,
                 Op::Input { index } => {
                     let given = input_shapes
                         .get(*index)
@@ -111,16 +125,37 @@ impl Plan {
                 })?,
                 op => {
                     let ins: Vec<_> = node.inputs.iter().map(|&i| sym(&shapes[i])).collect();
-                    let s = op.infer_shape(&ins)?;
-                    concrete(&s).ok_or_else(|| {
-                        CoreError::Graph(format!(
-                            "{} has an unknown shape at run time",
-                            graph.describe(id)
-                        ))
-                    })?
+                    let known = |s: &SymShape| {
+                        concrete(s).ok_or_else(|| {
+                            CoreError::Graph(format!(
+                                "{} has an unknown shape at run time",
+                                graph.describe(id)
+                            ))
+                        })
+                    };
+                    if op.output_count() > 1 {
+                        let all = op.infer_output_shapes(&ins)?;
+                        extra_shapes[id] = all[1..].iter().map(known).collect::<Result<_>>()?;
+                        known(&all[0])?
+                    } else {
+                        known(&op.infer_shape(&ins)?)?
+                    }
                 }
             };
             shapes[id] = s;
+        }
+        // The `Output` nodes read from each multi-output node, by output index.
+        let mut readers: Vec<Vec<Option<NodeId>>> = extra_shapes
+            .iter()
+            .map(|extra| vec![None; extra.len()])
+            .collect();
+        for &id in &order {
+            let node = &graph.nodes()[id];
+            if let Op::Output { index } = node.op {
+                if let Some(r) = readers[node.inputs[0]].get_mut(index.wrapping_sub(1)) {
+                    *r = Some(id);
+                }
+            }
         }
         // Last use of each node, in positions of `order`; targets live to the end.
         let pos_end = order.len();
@@ -137,6 +172,7 @@ impl Plan {
         // Slot assignment: inputs and constants own slots for the whole run; others reuse
         // freed slots (best fit by size); aliases share their source's slot.
         let mut home: Vec<Option<Home>> = vec![None; n];
+        let mut extra_outputs: Vec<Vec<(usize, Vec<usize>)>> = vec![Vec::new(); n];
         let mut slot_sizes: Vec<usize> = Vec::new();
         let mut slot_end: Vec<usize> = Vec::new();
         let mut free: Vec<usize> = Vec::new();
@@ -154,6 +190,8 @@ impl Plan {
             let persistent = matches!(node.op, Op::Input { .. } | Op::Const(_));
             let h = match &node.op {
                 Op::Variable(v) => Home::Var(*v),
+                // Placed with its producer, below.
+                Op::Output { .. } => continue,
                 op if op.is_alias() => match home[node.inputs[0]] {
                     Some(Home::Slot(s)) => {
                         slot_end[s] = slot_end[s].max(last_use[id]);
@@ -178,11 +216,28 @@ impl Plan {
                 )),
             };
             home[id] = Some(h);
+            for (k, reader) in readers[id].iter().enumerate() {
+                let shape = extra_shapes[id][k].clone();
+                let end = reader.map_or(p, |r| last_use[r]);
+                let s = new_slot(
+                    &mut slot_sizes,
+                    &mut slot_end,
+                    &mut free,
+                    numel(&shape),
+                    end,
+                    false,
+                );
+                if let Some(r) = reader {
+                    home[*r] = Some(Home::Slot(s));
+                }
+                extra_outputs[id].push((s, shape));
+            }
         }
         Ok(Plan {
             order,
             shapes,
             home,
+            extra_outputs,
             slot_sizes,
         })
     }
@@ -563,9 +618,19 @@ fn execute<B: Backend>(
                 }
             }
             op if op.is_alias() && plan.home[node.inputs[0]] == Some(Home::Slot(slot)) => {}
+            Op::Output { .. } => {}
             op => {
-                // Take the output buffer out so the inputs can be borrowed alongside it.
-                let mut out = std::mem::replace(&mut inst.buffers[slot], backend.alloc(0)?);
+                // Take the output buffers out so the inputs can be borrowed alongside them.
+                let mut outs = vec![(slot, &plan.shapes[id][..])];
+                outs.extend(
+                    plan.extra_outputs[id]
+                        .iter()
+                        .map(|(s, shape)| (*s, &shape[..])),
+                );
+                let mut bufs = Vec::with_capacity(outs.len());
+                for &(s, _) in &outs {
+                    bufs.push(std::mem::replace(&mut inst.buffers[s], backend.alloc(0)?));
+                }
                 let result = {
                     let mut operands = Vec::with_capacity(node.inputs.len());
                     for &i in &node.inputs {
@@ -589,14 +654,21 @@ fn execute<B: Backend>(
                     } else {
                         op
                     };
+                    let mut targets: Vec<Target<'_, B::Buffer>> = bufs
+                        .iter_mut()
+                        .zip(&outs)
+                        .map(|(buf, &(_, shape))| Target { buf, shape })
+                        .collect();
                     let start = profile.as_ref().map(|_| std::time::Instant::now());
-                    let r = backend.run(run_op, &operands, &mut out, &plan.shapes[id], rng);
+                    let r = backend.run(run_op, &operands, &mut targets, rng);
                     if let (Some(p), Some(t)) = (profile.as_deref_mut(), start) {
                         p.record(run_op, &operands, t.elapsed().as_secs_f64());
                     }
                     r
                 };
-                inst.buffers[slot] = out;
+                for (buf, &(s, _)) in bufs.into_iter().zip(&outs) {
+                    inst.buffers[s] = buf;
+                }
                 result?;
             }
         }
@@ -704,6 +776,77 @@ mod tests {
         assert_eq!(first[0].data, vec![3.0]);
         assert_eq!(second[0].data, vec![6.0]);
         assert_eq!(store.read(&Cpu, v).unwrap().1, vec![4.0, 8.0]);
+    }
+
+    #[test]
+    fn a_multi_output_node_writes_all_its_outputs() {
+        use crate::ops::{Padding, Window};
+        let window = |s: usize| Window {
+            strides: vec![s, s],
+            dilation: vec![1, 1],
+            padding: Padding::Valid,
+        };
+        let mut g = Graph::new();
+        let x = g.input(vec![None, Some(6), Some(7), Some(1)]);
+        let kernel = (0..18).map(|i| (i as f32 - 8.0) / 8.0).collect();
+        let k = g.constant(ndarray::ArrayD::from_shape_vec(vec![3, 3, 1, 2], kernel).unwrap());
+        let b = g.constant(ndarray::ArrayD::from_elem(vec![2], 0.1));
+        let fused = Op::ConvReluMaxPool {
+            window: window(1),
+            pool_size: vec![2, 2],
+            pool_window: window(2),
+            routes: true,
+        };
+        let pooled = g.add(fused, &[x, k, b]).unwrap();
+        let routes = g.add_output(pooled, 1).unwrap();
+        for (producer, index) in [(pooled, 0), (pooled, 2), (x, 1)] {
+            assert!(g.add_output(producer, index).is_err(), "{producer} {index}");
+        }
+        // The same values unfused: y = relu(conv(x, k) + b), max_pool(y).
+        let conv = g.add(Op::Conv(window(1)), &[x, k]).unwrap();
+        let sum = g.add_named("add", &[conv, b], &Attrs::new()).unwrap();
+        let y = g.add_named("relu", &[sum], &Attrs::new()).unwrap();
+        let pool = Op::Pool {
+            kind: crate::ops::PoolKind::Max,
+            size: vec![2, 2],
+            window: window(2),
+        };
+        let want = g.add(pool, &[y]).unwrap();
+        let shapes = [Some(vec![3, 6, 7, 1])];
+        // An output nothing reads still gets a buffer of its own.
+        let alone = Plan::new(&g, &[pooled], &shapes).unwrap();
+        let (scratch, _) = alone.extra_outputs[pooled][0];
+        assert_ne!(alone.home[pooled], Some(Home::Slot(scratch)));
+        let g = Arc::new(g);
+        let mut p: Program<Cpu> = Program::new(g, vec![pooled, routes, y, want], vec![]).unwrap();
+        let data: Vec<f32> = (0..3 * 42)
+            .map(|i| ((i * 37) % 23) as f32 / 11.0 - 1.0)
+            .collect();
+        let feed = Feed {
+            shape: &[3, 6, 7, 1],
+            data: &data,
+        };
+        let out = p
+            .run(&Cpu, &mut Store::new(), &[Some(feed)], &mut Rng::seeded(0))
+            .unwrap();
+        let (got, routes, y, want) = (&out[0], &out[1], &out[2], &out[3]);
+        assert_eq!(got, want);
+        assert_eq!(routes.shape, want.shape);
+        // Each route points at the element of its 2x2 window holding the (positive) maximum.
+        let (mut routed, mut none) = (0, 0);
+        for (i, (&r, &m)) in routes.data.iter().zip(&want.data).enumerate() {
+            let (c, j, row, n) = (i % 2, (i / 2) % 2, (i / 4) % 2, i / 8);
+            if r < 0.0 {
+                assert!(m <= 0.0 && r == -1.0, "{i}: route {r} for a maximum {m}");
+                none += 1;
+                continue;
+            }
+            let (dr, dc) = (r as usize / 2, r as usize % 2);
+            let at = ((n * 4 + 2 * row + dr) * 5 + 2 * j + dc) * 2 + c;
+            assert_eq!(y.data[at], m, "{i}: route {r}");
+            routed += 1;
+        }
+        assert!(routed > 0 && none > 0, "{routed} routed, {none} not");
     }
 
     #[test]

@@ -187,64 +187,59 @@ fn pooling_gradient_takes_the_relu_mask(pooling: &str) {
 }
 
 #[test]
-fn a_first_layers_kernel_gradient_makes_the_pooling_gradient_itself() {
-    // 2 input channels (18 window columns): fused; 6 (54 columns): left to the other passes.
-    for (cin, fused_expected) in [(2, true), (6, false)] {
+fn a_first_layers_forward_pools_in_cache_and_hands_its_routes_to_the_kernel_gradient() {
+    // Without the relu output among the fetches, nothing else reads it: with 2 input channels
+    // (18 window columns) the pooling becomes conv + relu + pool with routes, the pooling
+    // gradient its routes output, and the kernel gradient reads them; 6 channels (54
+    // columns) and a fetched relu output are left to the other passes.
+    for (cin, fetch_act, fused_expected) in [(2, false, true), (6, false, false), (2, true, false)]
+    {
         let (g, add, _, fetch) = model_wrt(cin, "pooled", false);
+        let fetch: Vec<NodeId> = if fetch_act {
+            fetch
+        } else {
+            [fetch[0]]
+                .into_iter()
+                .chain(fetch[2..].iter().copied())
+                .collect()
+        };
         let (fused, got) = run(g.clone(), fetch.clone(), cin);
         let count = |p: &Program<Cpu>, f: fn(&Op) -> bool| {
             p.graph().nodes().iter().filter(|n| f(&n.op)).count()
         };
-        let pooled = |op: &Op| matches!(op, Op::ConvGradKernelPooled { .. });
-        let masked_sum = |op: &Op| matches!(op, Op::MaskedSumLike);
-        assert_eq!(
-            count(&fused, pooled),
-            usize::from(fused_expected),
-            "{cin} channels"
-        );
-        assert_eq!(
-            count(&fused, masked_sum),
-            usize::from(fused_expected),
-            "{cin} channels"
-        );
+        let kinds: [fn(&Op) -> bool; 4] = [
+            |op| matches!(op, Op::ConvReluMaxPool { routes: true, .. }),
+            |op| matches!(op, Op::Output { index: 1 }),
+            |op| matches!(op, Op::ConvGradKernelPooled { .. }),
+            |op| matches!(op, Op::MaskedSumLike),
+        ];
+        for kind in kinds {
+            let want = usize::from(fused_expected);
+            assert_eq!(count(&fused, kind), want, "{cin} channels, act {fetch_act}");
+        }
         let mut unfused_fetch = fetch.clone();
         unfused_fetch.push(add);
         let (unfused, want) = run(g, unfused_fetch, cin);
-        assert_eq!(count(&unfused, pooled), 0);
+        assert_eq!(count(&unfused, kinds[0]), 0);
         assert_close(&got, &want[..fetch.len()]);
     }
 }
 
 #[test]
-fn a_first_layers_forward_pools_its_activation_in_cache() {
-    // Without the relu output among the fetches, nothing reads it but the pooling (the kernel
-    // gradient remakes it): 2 input channels fuse conv + relu + pool; 6 are left alone.
-    for (cin, fused_expected) in [(2, true), (6, false)] {
-        let (g, add, _, fetch) = model_wrt(cin, "pooled", false);
-        let fetch_without_act: Vec<NodeId> = [fetch[0]]
-            .into_iter()
-            .chain(fetch[2..].iter().copied())
-            .collect();
-        let (fused, got) = run(g.clone(), fetch_without_act.clone(), cin);
-        let count = |p: &Program<Cpu>, f: fn(&Op) -> bool| {
-            p.graph().nodes().iter().filter(|n| f(&n.op)).count()
-        };
-        let forward = |op: &Op| matches!(op, Op::ConvReluMaxPool { .. });
-        let backward = |op: &Op| matches!(op, Op::ConvGradKernelPooled { .. });
-        assert_eq!(
-            count(&fused, forward),
-            usize::from(fused_expected),
-            "{cin} channels"
-        );
-        assert_eq!(
-            count(&fused, backward),
-            usize::from(fused_expected),
-            "{cin} channels"
-        );
-        let mut unfused_fetch = fetch_without_act.clone();
-        unfused_fetch.push(add);
-        let (unfused, want) = run(g, unfused_fetch, cin);
-        assert_eq!(count(&unfused, forward), 0);
-        assert_close(&got, &want[..fetch_without_act.len()]);
-    }
+fn a_first_layers_forward_alone_pools_in_cache_without_routes() {
+    let (g, _, _, fetch) = model_wrt(2, "pooled", false);
+    // The loss alone: a forward pass, as in a predict program.
+    let (fused, got) = run(g.clone(), vec![fetch[0]], 2);
+    let fused_op = |op: &Op| matches!(op, Op::ConvReluMaxPool { routes: false, .. });
+    assert_eq!(
+        fused
+            .graph()
+            .nodes()
+            .iter()
+            .filter(|n| fused_op(&n.op))
+            .count(),
+        1
+    );
+    let (_, want) = run(g, fetch, 2);
+    assert_close(&got, &want[..1]);
 }

@@ -6,7 +6,7 @@ pub mod kernels;
 
 use ndarray::{ArrayViewD, ArrayViewMutD, IxDyn};
 
-use crate::backend::{Backend, Operand};
+use crate::backend::{Backend, Operand, Target};
 use crate::error::{CoreError, Result};
 use crate::ops::Op;
 use crate::optim::{Optimizer, OptimizerState};
@@ -82,18 +82,31 @@ impl Backend for Cpu {
         &self,
         op: &Op,
         inputs: &[Operand<'_, Vec<f32>>],
-        out: &mut Vec<f32>,
-        out_shape: &[usize],
+        outputs: &mut [Target<'_, Vec<f32>>],
         rng: &mut Rng,
     ) -> Result<()> {
         let views = inputs
             .iter()
             .map(|o| view(o.buf, o.shape))
             .collect::<Result<Vec<_>>>()?;
-        let n = numel(out_shape);
-        let len = out.len();
-        let out = out.get_mut(..n).ok_or_else(|| short_buffer(n, len))?;
-        kernels::run(op, &views, out, out_shape, rng)
+        if outputs.len() != op.output_count() {
+            return Err(CoreError::Graph(format!(
+                "{}: {} output buffers for {} outputs",
+                op.name(),
+                outputs.len(),
+                op.output_count()
+            )));
+        }
+        let first_shape = outputs.first().map(|t| t.shape).unwrap_or(&[]);
+        let mut outs = Vec::with_capacity(outputs.len());
+        for t in outputs.iter_mut() {
+            let (n, len) = (numel(t.shape), t.buf.len());
+            outs.push(t.buf.get_mut(..n).ok_or_else(|| short_buffer(n, len))?);
+        }
+        match outs.as_mut_slice() {
+            [out] => kernels::run(op, &views, out, first_shape, rng),
+            many => kernels::run_multi(op, &views, many),
+        }
     }
 
     fn apply_optimizer(

@@ -323,11 +323,24 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::DepthwiseConvGradInput(_) | Op::DepthwiseConvGradKernel(_) => Ok(inputs[2].clone()),
-        Op::ConvGradKernelPooled { .. } => Ok(inputs[1].clone()),
+        Op::ConvGradKernelPooled { .. } => {
+            if inputs[1] != inputs[2] {
+                return shape_err(
+                    &name,
+                    format!(
+                        "routes {} and pooled gradient {} differ in shape",
+                        fmt_shape(&inputs[1]),
+                        fmt_shape(&inputs[2])
+                    ),
+                );
+            }
+            Ok(inputs[3].clone())
+        }
         Op::ConvReluMaxPool {
             window,
             pool_size,
             pool_window,
+            ..
         } => {
             let y = infer(&Op::Conv(window.clone()), &inputs[..2])?;
             let pool = Op::Pool {

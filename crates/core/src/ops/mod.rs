@@ -142,17 +142,21 @@ pub enum Op {
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
     ConvGradKernel(Window),
     /// `max_pool(relu(conv(x, kernel) + bias))` in one kernel: inputs `(x, kernel, bias)`; the
-    /// unpooled activation is made sample by sample in cache and never written out. Made only
-    /// by the fusion pass; no gradient rule.
+    /// unpooled activation is made sample by sample in cache and never written out. With
+    /// `routes`, a second output (shaped like the first) holds, per pooled element, the index
+    /// within its window's in-bounds elements of the first maximum, or `-1` where the maximum
+    /// is not positive (no gradient passes the relu). Made only by the fusion pass; no gradient
+    /// rule.
     ConvReluMaxPool {
         window: Window,
         pool_size: Vec<usize>,
         pool_window: Window,
+        routes: bool,
     },
     /// The kernel gradient of `max_pool(relu(conv(x, kernel) + bias))` from the pooled
-    /// gradient: inputs `(x, kernel, bias, dy_pooled)`. The relu output and the convolution's
-    /// output gradient are remade sample by sample in cache. Made only by the fusion pass; no
-    /// gradient rule.
+    /// gradient: inputs `(x, routes, dy_pooled, kernel)`, `routes` being the second output of
+    /// a `ConvReluMaxPool`. Each sample's convolution output gradient is made from the routes in
+    /// cache and never written out. Made only by the fusion pass; no gradient rule.
     ConvGradKernelPooled {
         window: Window,
         pool_size: Vec<usize>,
@@ -168,6 +172,9 @@ pub enum Op {
     DepthwiseConvGradInput(Window),
     /// Gradient of `DepthwiseConv` for its kernel: inputs `(x, dy, kernel)`.
     DepthwiseConvGradKernel(Window),
+    /// Output `index` (1 or more) of a multi-output node, its only input; the producer's kernel
+    /// writes it (output 0 is the producer node itself). Made only by the fusion pass.
+    Output { index: usize },
     /// Max or average pooling over windows of `size`.
     Pool {
         kind: PoolKind,
@@ -246,6 +253,7 @@ impl Op {
             Op::ConvGradKernelPooled { .. } => "conv_grad_kernel_pooled".into(),
             Op::ConvReluMaxPool { .. } => "conv_relu_max_pool".into(),
             Op::MaskedSumLike => "masked_sum_like".into(),
+            Op::Output { index } => format!("output_{index}"),
             Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
             Op::DepthwiseConvGradKernel(_) => "depthwise_conv_grad_kernel".into(),
             Op::Pool {
@@ -326,6 +334,9 @@ impl Op {
             Op::Input { .. } | Op::Variable(_) => Err(CoreError::Graph(format!(
                 "{op}: the shape of a leaf node is given when it is added"
             ))),
+            Op::Output { .. } => Err(CoreError::Graph(format!(
+                "{op}: an output's shape comes from its producer (see `Op::infer_output_shapes`)"
+            ))),
             Op::Const(a) => Ok(a.shape().iter().map(|&d| Some(d)).collect()),
             Op::Unary(_) | Op::UnaryGrad(_) | Op::Binary(_) | Op::Where | Op::StopGradient => {
                 elementwise::infer(self, inputs)
@@ -355,6 +366,24 @@ impl Op {
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
         }
+    }
+
+    /// Number of outputs the op's kernel writes: 1 for all but the fused multi-output ops,
+    /// whose outputs past the first are read through `Output` nodes.
+    pub fn output_count(&self) -> usize {
+        match self {
+            Op::ConvReluMaxPool { routes: true, .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// The shapes of all `output_count()` outputs, the first being `infer_shape`'s.
+    pub fn infer_output_shapes(&self, inputs: &[SymShape]) -> Result<Vec<SymShape>> {
+        let first = self.infer_shape(inputs)?;
+        Ok(match self {
+            Op::ConvReluMaxPool { routes: true, .. } => vec![first.clone(), first],
+            _ => vec![first],
+        })
     }
 
     /// Number of inputs the op takes (`None` = variadic).
@@ -400,6 +429,10 @@ impl Op {
         let n = g.node(node)?.clone();
         match &n.op {
             Op::Input { .. } | Op::Const(_) | Op::Variable(_) | Op::Random { .. } => Ok(vec![]),
+            Op::Output { .. } => Err(CoreError::Graph(format!(
+                "{} is made by the fusion pass after differentiation and has no gradient rule",
+                n.op.name()
+            ))),
             Op::Unary(_) | Op::Binary(_) | Op::Where | Op::StopGradient | Op::UnaryGrad(_) => {
                 elementwise::backward(g, &n, node, dy)
             }

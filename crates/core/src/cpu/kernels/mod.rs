@@ -87,9 +87,8 @@ pub fn run(
             slice(&inputs[0])?,
             inputs[0].shape(),
             slice(&inputs[1])?,
-            inputs[1].shape(),
             slice(&inputs[2])?,
-            slice(&inputs[3])?,
+            inputs[3].shape(),
             window,
             pool_size,
             pool_window,
@@ -99,6 +98,7 @@ pub fn run(
             window,
             pool_size,
             pool_window,
+            routes: false,
         } => conv::conv_relu_max_pool(
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -109,6 +109,7 @@ pub fn run(
             pool_size,
             pool_window,
             out,
+            None,
         ),
         Op::MaskedSumLike => {
             structural::masked_sum_like(slice(&inputs[0])?, slice(&inputs[1])?, out)
@@ -201,5 +202,37 @@ pub fn run(
             op.name()
         ))),
         _ => structural::run(op, inputs, out, out_shape),
+    }
+}
+
+/// Runs a multi-output `op` on `inputs` into `outs` (one slice per output, each exactly its
+/// output's size).
+pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]]) -> Result<()> {
+    match (op, outs) {
+        (
+            Op::ConvReluMaxPool {
+                window,
+                pool_size,
+                pool_window,
+                routes: true,
+            },
+            [out, routes],
+        ) => conv::conv_relu_max_pool(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            slice(&inputs[2])?,
+            window,
+            pool_size,
+            pool_window,
+            out,
+            Some(routes),
+        ),
+        (op, outs) => Err(CoreError::Graph(format!(
+            "{}: no kernel writes {} outputs",
+            op.name(),
+            outs.len()
+        ))),
     }
 }

@@ -20,25 +20,18 @@ use crate::ops::{PoolKind, Window};
 pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
 
-/// `max_pool(relu(conv(x, k) + b))` of a first layer: the convolution's and the pooling's
-/// geometry, checked against the operands.
-struct ConvReluPool<'a> {
+/// The geometry of a first layer's `max_pool(relu(conv(x, k) + b))`: the convolution's and
+/// the pooling's over its output.
+struct ConvPoolGeom {
     g: Geom,
     pool: pool::SamplePool,
-    k: &'a [f32],
-    epilogue: Epilogue<'a>,
     cout: usize,
-    arch: Arch,
 }
 
-impl<'a> ConvReluPool<'a> {
-    #[allow(clippy::too_many_arguments)]
+impl ConvPoolGeom {
     fn new(
-        op: &str,
         xs: &[usize],
-        k: &'a [f32],
         ks: &[usize],
-        b: &'a [f32],
         w: &Window,
         pool_size: &[usize],
         pool_w: &Window,
@@ -50,24 +43,7 @@ impl<'a> ConvReluPool<'a> {
         ys.extend_from_slice(&g.o[3 - spatial..]);
         ys.push(cout);
         let pool = pool::SamplePool::new(PoolKind::Max, Geom::new(&ys, pool_size, pool_w)?);
-        if b.len() != cout || k.len() != ks.iter().product::<usize>() {
-            return Err(CoreError::Graph(format!(
-                "{op}: kernel {ks:?} ({} values) and bias of {} values do not fit {cout} output channels",
-                k.len(),
-                b.len()
-            )));
-        }
-        Ok(ConvReluPool {
-            g,
-            pool,
-            k,
-            epilogue: Epilogue {
-                bias: Some(b),
-                relu: true,
-            },
-            cout,
-            arch: Arch::new(),
-        })
+        Ok(ConvPoolGeom { g, pool, cout })
     }
 
     /// Convolution output values per sample.
@@ -80,35 +56,29 @@ impl<'a> ConvReluPool<'a> {
         self.pool.g.out_positions() * self.cout
     }
 
-    /// Whether samples run one at a time through the direct kernel (a short window);
-    /// otherwise the whole batch is convolved first.
+    /// Whether samples run one at a time through the direct kernels (a short window);
+    /// otherwise the whole batch's unpooled tensor is made first.
     fn direct(&self) -> bool {
         self.g.window() * self.g.cin <= direct::DIRECT_MAX_COLUMNS
     }
 
-    /// `relu(conv(x[n], k) + b)` into `y` by the direct kernel.
-    fn conv_sample(&self, x: &[f32], n: usize, y: &mut [f32]) {
-        let per_in = self.g.in_positions() * self.g.cin;
-        let xs = &x[n * per_in..(n + 1) * per_in];
-        direct::direct_conv_sample(self.arch, &self.g, xs, self.k, self.cout, self.epilogue, y);
-    }
-
-    /// `relu(conv(x, k) + b)` of the whole batch into `y`.
-    fn conv_batch(
-        &self,
-        x: &[f32],
-        xs: &[usize],
-        ks: &[usize],
-        w: &Window,
-        y: &mut [f32],
-    ) -> Result<()> {
-        conv(x, xs, self.k, ks, w, self.epilogue, y)
+    /// Checks that `what` (`len` values) holds one pooled tensor per sample.
+    fn check_pooled(&self, op: &str, what: &str, len: usize) -> Result<()> {
+        let per_p = self.per_pooled();
+        if len == self.g.n * per_p {
+            return Ok(());
+        }
+        Err(CoreError::Graph(format!(
+            "{op}: {what} of {len} values for {} samples of {per_p}",
+            self.g.n
+        )))
     }
 }
 
-/// `max_pool(relu(conv(x, k) + b))` into `out`. For a short window (a first layer), each
-/// sample's convolution output is made in a cache-resident buffer and pooled at once: the
-/// large unpooled activation is never written out.
+/// `max_pool(relu(conv(x, k) + b))` into `out`, and with `routes` each pooled element's
+/// route (see `Op::ConvReluMaxPool`). For a short window (a first layer), each sample's
+/// convolution output is made in a cache-resident buffer and pooled at once: the large
+/// unpooled activation is never written out.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_relu_max_pool(
     x: &[f32],
@@ -120,94 +90,91 @@ pub fn conv_relu_max_pool(
     pool_size: &[usize],
     pool_w: &Window,
     out: &mut [f32],
+    routes: Option<&mut [f32]>,
 ) -> Result<()> {
-    let f = ConvReluPool::new("conv_relu_max_pool", xs, k, ks, b, w, pool_size, pool_w)?;
-    let (per_y, per_p) = (f.per_y(), f.per_pooled());
-    if out.len() != f.g.n * per_p {
+    const OP: &str = "conv_relu_max_pool";
+    let f = ConvPoolGeom::new(xs, ks, w, pool_size, pool_w)?;
+    if b.len() != f.cout || k.len() != ks.iter().product::<usize>() {
         return Err(CoreError::Graph(format!(
-            "conv_relu_max_pool: output of {} values for {} samples of {per_p}",
-            out.len(),
-            f.g.n
+            "{OP}: kernel {ks:?} ({} values) and bias of {} values do not fit {} output channels",
+            k.len(),
+            b.len(),
+            f.cout
         )));
     }
+    f.check_pooled(OP, "output", out.len())?;
+    if let Some(r) = &routes {
+        f.check_pooled(OP, "routes", r.len())?;
+    }
+    let (per_y, per_p) = (f.per_y(), f.per_pooled());
+    let epilogue = Epilogue {
+        bias: Some(b),
+        relu: true,
+    };
+    let pool = |y: &[f32], o: &mut [f32], r: Option<&mut [f32]>| match r {
+        Some(r) => f.pool.run_routed(y, o, r),
+        None => f.pool.run(y, o),
+    };
     if f.direct() {
-        per_sample(out, per_p, crate::cpu::PARALLEL_CUTOFF / 4, |(n, o)| {
+        let (arch, per_in) = (Arch::new(), f.g.in_positions() * f.g.cin);
+        per_sample_with(out, routes, per_p, |n, o, r| {
             with_scratch(per_y, |y| {
-                f.conv_sample(x, n, y);
-                f.pool.run(y, o);
+                let xs = &x[n * per_in..(n + 1) * per_in];
+                direct::direct_conv_sample(arch, &f.g, xs, k, f.cout, epilogue, y);
+                pool(y, o, r);
             });
         });
         return Ok(());
     }
     with_scratch(f.g.n * per_y, |y| {
-        f.conv_batch(x, xs, ks, w, y)?;
-        per_sample(out, per_p, crate::cpu::PARALLEL_CUTOFF / 4, |(n, o)| {
-            f.pool.run(&y[n * per_y..(n + 1) * per_y], o);
+        conv(x, xs, k, ks, w, epilogue, y)?;
+        per_sample_with(out, routes, per_p, |n, o, r| {
+            pool(&y[n * per_y..(n + 1) * per_y], o, r);
         });
         Ok(())
     })
 }
 
-/// The kernel gradient of `max_pool(relu(conv(x, k) + b))` from the pooled gradient `dp`.
-/// For a short window, per sample: the relu output is recomputed and the masked max-pool
-/// gradient made from it in cache-resident buffers, and consumed at once by the direct kernel
-/// gradient (nothing of the unpooled size is read or written in memory). Long windows make
-/// the whole batch's tensors first.
+/// The kernel gradient of `max_pool(relu(conv(x, k) + b))` from the pooled gradient `dp` and
+/// the forward's `routes`. For a short window, per sample: the convolution's output gradient
+/// is made from the routes in a cache-resident buffer and consumed at once by the direct
+/// kernel gradient (nothing of the unpooled size is read or written in memory). Long windows
+/// make the whole batch's output gradient first.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_grad_kernel_pooled(
     x: &[f32],
     xs: &[usize],
-    k: &[f32],
-    ks: &[usize],
-    b: &[f32],
+    routes: &[f32],
     dp: &[f32],
+    ks: &[usize],
     w: &Window,
     pool_size: &[usize],
     pool_w: &Window,
     out: &mut [f32],
 ) -> Result<()> {
-    let f = ConvReluPool::new(
-        "conv_grad_kernel_pooled",
-        xs,
-        k,
-        ks,
-        b,
-        w,
-        pool_size,
-        pool_w,
-    )?;
+    const OP: &str = "conv_grad_kernel_pooled";
+    let f = ConvPoolGeom::new(xs, ks, w, pool_size, pool_w)?;
+    f.check_pooled(OP, "pooled gradient", dp.len())?;
+    f.check_pooled(OP, "routes", routes.len())?;
     let (per_y, per_p) = (f.per_y(), f.per_pooled());
-    if dp.len() != f.g.n * per_p {
-        return Err(CoreError::Graph(format!(
-            "conv_grad_kernel_pooled: pooled gradient of {} values for {} samples of {per_p}",
-            dp.len(),
-            f.g.n
-        )));
-    }
-    let dp_of = |n: usize| &dp[n * per_p..(n + 1) * per_p];
+    let grad = |n: usize, dz: &mut [f32]| {
+        let at = n * per_p..(n + 1) * per_p;
+        f.pool.routed_grad(&routes[at.clone()], &dp[at], dz);
+    };
     if f.direct() {
         direct::direct_conv_grad_kernel_with(x, &f.g, f.cout, out, |n, consume| {
-            with_scratch(per_y, |y| {
-                f.conv_sample(x, n, y);
-                with_scratch(per_y, |dz| {
-                    f.pool.grad(y, dp_of(n), true, dz);
-                    consume(dz)
-                })
+            with_scratch(per_y, |dz| {
+                grad(n, dz);
+                consume(dz)
             })
         });
         return Ok(());
     }
-    with_scratch(f.g.n * per_y, |y| {
-        f.conv_batch(x, xs, ks, w, y)?;
-        with_scratch(f.g.n * per_y, |dz| {
-            let samples = y
-                .chunks_exact(per_y.max(1))
-                .zip(dz.chunks_exact_mut(per_y.max(1)));
-            for (n, (yn, dzn)) in samples.enumerate() {
-                f.pool.grad(yn, dp_of(n), true, dzn);
-            }
-            conv_grad_kernel(x, xs, dz, ks, w, out)
-        })
+    with_scratch(f.g.n * per_y, |dz| {
+        for (n, dzn) in dz.chunks_exact_mut(per_y.max(1)).enumerate() {
+            grad(n, dzn);
+        }
+        conv_grad_kernel(x, xs, dz, ks, w, out)
     })
 }
 
@@ -469,6 +436,34 @@ pub(super) fn per_sample(
         out.par_chunks_mut(chunk).enumerate().for_each(f);
     } else {
         out.chunks_mut(chunk).enumerate().for_each(f);
+    }
+}
+
+/// `per_sample` over `out` and, when given, a second output `extra` of the same per-sample
+/// size: `f(sample, out_chunk, extra_chunk)`.
+pub(super) fn per_sample_with(
+    out: &mut [f32],
+    extra: Option<&mut [f32]>,
+    chunk: usize,
+    f: impl Fn(usize, &mut [f32], Option<&mut [f32]>) + Sync + Send,
+) {
+    let min_parallel = crate::cpu::PARALLEL_CUTOFF / 4;
+    let Some(extra) = extra else {
+        per_sample(out, chunk, min_parallel, |(n, o)| f(n, o, None));
+        return;
+    };
+    let chunk = chunk.max(1);
+    let pairs = |(n, (o, e)): (usize, (&mut [f32], &mut [f32]))| f(n, o, Some(e));
+    if out.len() >= min_parallel && out.len() > chunk {
+        out.par_chunks_mut(chunk)
+            .zip(extra.par_chunks_mut(chunk))
+            .enumerate()
+            .for_each(pairs);
+    } else {
+        out.chunks_mut(chunk)
+            .zip(extra.chunks_mut(chunk))
+            .enumerate()
+            .for_each(pairs);
     }
 }
 

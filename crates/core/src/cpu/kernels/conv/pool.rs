@@ -48,9 +48,44 @@ impl SamplePool {
     pub(super) fn run(&self, xs: &[f32], o: &mut [f32]) {
         let g = &self.g;
         if self.fast {
-            self.arch.dispatch(DisjointMax { g, xs, o });
+            self.arch.dispatch(DisjointMax {
+                g,
+                xs,
+                o,
+                routes: None,
+            });
         } else {
             pool_sample(self.kind, g, xs, o);
+        }
+    }
+
+    /// Max-pools one sample `xs` (a relu's output) into `o` and writes each pooled element's
+    /// route into `routes`: the index, among its window's in-bounds elements in window order,
+    /// of the first one holding the maximum, or `-1` where the maximum is not positive (no
+    /// gradient passes the relu there).
+    pub(super) fn run_routed(&self, xs: &[f32], o: &mut [f32], routes: &mut [f32]) {
+        let g = &self.g;
+        if self.fast {
+            self.arch.dispatch(DisjointMax {
+                g,
+                xs,
+                o,
+                routes: Some(routes),
+            });
+        } else {
+            max_routes_sample(g, xs, o, routes);
+        }
+    }
+
+    /// The max-pooling gradient `dx` (every element written) of one sample from its pooled
+    /// gradient `dys` and the routes `run_routed` wrote.
+    pub(super) fn routed_grad(&self, routes: &[f32], dys: &[f32], dx: &mut [f32]) {
+        let g = &self.g;
+        if self.fast {
+            self.arch
+                .dispatch(DisjointRoutedGrad { g, routes, dys, dx });
+        } else {
+            routed_grad_sample(g, routes, dys, dx);
         }
     }
 
@@ -129,14 +164,7 @@ fn pool_grad_sample(
     dx: &mut [f32],
 ) {
     let c = g.cin;
-    // Disjoint windows write each input element at most once (`=` instead of `+=`); only
-    // elements outside every window then need zeroing first.
-    let disjoint = (0..3).all(|a| g.stride[a] >= g.k[a]);
-    let covered =
-        (0..3).all(|a| g.stride[a] == g.k[a] && g.pad[a] == 0 && g.o[a] * g.k[a] == g.s[a]);
-    if !covered {
-        dx.fill(0.0);
-    }
+    let disjoint = prepare_grad(g, dx);
     // Per window and channel: the maximum and the window index of its first occurrence.
     let mut best = vec![0.0f32; c];
     let mut arg = vec![0.0f32; c];
@@ -184,6 +212,49 @@ fn pool_grad_sample(
             .zip(xs)
             .for_each(|(d, &v)| *d = if v > 0.0 { *d } else { 0.0 });
     }
+}
+
+/// Readies a pooling gradient `dx` to be written window by window; returns whether windows
+/// are disjoint, so each input element is written at most once (`=` instead of `+=`). Only
+/// elements outside every window then need zeroing first, which is done here.
+fn prepare_grad(g: &Geom, dx: &mut [f32]) -> bool {
+    let disjoint = (0..3).all(|a| g.stride[a] >= g.k[a]);
+    let covered =
+        (0..3).all(|a| g.stride[a] == g.k[a] && g.pad[a] == 0 && g.o[a] * g.k[a] == g.s[a]);
+    if !covered {
+        dx.fill(0.0);
+    }
+    disjoint
+}
+
+/// `SamplePool::run_routed` for any windows, one window at a time, vectorized over channels.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn max_routes_sample(g: &Geom, xs: &[f32], o: &mut [f32], routes: &mut [f32]) {
+    let c = g.cin;
+    g.for_each_window(|r, sources| {
+        let (orow, arg) = (&mut o[r * c..(r + 1) * c], &mut routes[r * c..(r + 1) * c]);
+        window_max(orow, xs, sources);
+        arg.fill(-1.0);
+        // Backwards, so the first element equal to the maximum is the one kept.
+        for (k, &s) in sources.iter().enumerate().rev() {
+            let xrow = &xs[s * c..(s + 1) * c];
+            let (k, lanes) = (k as f32, arg.iter_mut().zip(xrow).zip(orow.iter()));
+            lanes.for_each(|((a, &v), &m)| *a = if v == m && m > 0.0 { k } else { *a });
+        }
+    });
+}
+
+/// `SamplePool::routed_grad` for any windows, one window at a time, vectorized over channels.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn routed_grad_sample(g: &Geom, routes: &[f32], dys: &[f32], dx: &mut [f32]) {
+    let c = g.cin;
+    let disjoint = prepare_grad(g, dx);
+    g.for_each_window(|r, sources| {
+        let (drow, arg) = (&dys[r * c..(r + 1) * c], &routes[r * c..(r + 1) * c]);
+        for (k, &s) in sources.iter().enumerate() {
+            route_to_index(&mut dx[s * c..(s + 1) * c], drow, arg, k as f32, disjoint);
+        }
+    });
 }
 
 /// `best[ch]` = the maximum of `xs[s * c + ch]` over the window's `sources` (`-inf` for an
@@ -266,11 +337,21 @@ fn window_sources<'a>(g: &Geom, o: [usize; 3], out: &'a mut [usize; MAX_WINDOW])
     &out[..n]
 }
 
-/// Max pooling of one sample over disjoint windows inside the input, in explicit SIMD.
+/// Max pooling of one sample over disjoint windows inside the input, in explicit SIMD; with
+/// `routes`, also each pooled element's route (see `SamplePool::run_routed`).
 struct DisjointMax<'a> {
     g: &'a Geom,
     xs: &'a [f32],
     o: &'a mut [f32],
+    routes: Option<&'a mut [f32]>,
+}
+
+/// `SamplePool::routed_grad` over disjoint windows inside the input, in explicit SIMD.
+struct DisjointRoutedGrad<'a> {
+    g: &'a Geom,
+    routes: &'a [f32],
+    dys: &'a [f32],
+    dx: &'a mut [f32],
 }
 
 impl WithSimd for DisjointMax<'_> {
@@ -278,30 +359,59 @@ impl WithSimd for DisjointMax<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let DisjointMax { g, xs, o } = self;
+        let DisjointMax {
+            g,
+            xs,
+            o,
+            mut routes,
+        } = self;
         let (c, lanes) = (g.cin, S::F32_LANES);
         let blocks = c / lanes;
+        let (zero, none) = (simd.splat_f32s(0.0), simd.splat_f32s(-1.0));
         let mut sources = [0usize; MAX_WINDOW];
         let mut row = 0;
         for o0 in 0..g.o[0] {
             for o1 in 0..g.o[1] {
                 for o2 in 0..g.o[2] {
                     let sources = window_sources(g, [o0, o1, o2], &mut sources);
-                    let orow = &mut o[row * c..(row + 1) * c];
+                    let span = row * c..(row + 1) * c;
+                    let orow = &mut o[span.clone()];
+                    let mut arow = routes.as_deref_mut().map(|r| &mut r[span]);
                     for b in 0..blocks {
+                        let load = |s: usize| {
+                            let at = s * c + b * lanes;
+                            S::as_simd_f32s(&xs[at..at + lanes]).0[0]
+                        };
                         // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
                         let mut m = simd.splat_f32s(f32::NEG_INFINITY);
                         for &s in sources {
-                            let at = s * c + b * lanes;
-                            m = simd.max_f32s(S::as_simd_f32s(&xs[at..at + lanes]).0[0], m);
+                            m = simd.max_f32s(load(s), m);
                         }
                         S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = m;
+                        if let Some(arow) = arow.as_deref_mut() {
+                            // Backwards, so the first element equal to the maximum is kept.
+                            let positive = simd.greater_than_f32s(m, zero);
+                            let mut arg = none;
+                            for (k, &s) in sources.iter().enumerate().rev() {
+                                let hit = simd.and_m32s(simd.equal_f32s(load(s), m), positive);
+                                arg = simd.select_f32s(hit, simd.splat_f32s(k as f32), arg);
+                            }
+                            S::as_mut_simd_f32s(&mut arow[b * lanes..(b + 1) * lanes]).0[0] = arg;
+                        }
                     }
                     for ch in blocks * lanes..c {
-                        orow[ch] = sources
+                        let m = sources
                             .iter()
                             .map(|&s| xs[s * c + ch])
                             .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
+                        orow[ch] = m;
+                        if let Some(arow) = arow.as_deref_mut() {
+                            let first = sources.iter().position(|&s| xs[s * c + ch] == m);
+                            arow[ch] = match first {
+                                Some(k) if m > 0.0 => k as f32,
+                                _ => -1.0,
+                            };
+                        }
                     }
                     row += 1;
                 }
@@ -374,6 +484,146 @@ impl WithSimd for DisjointMaxGrad<'_> {
                     }
                     row += 1;
                 }
+            }
+        }
+    }
+}
+
+impl WithSimd for DisjointRoutedGrad<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let DisjointRoutedGrad { g, routes, dys, dx } = self;
+        let (c, lanes) = (g.cin, S::F32_LANES);
+        prepare_grad(g, dx);
+        let blocks = c / lanes;
+        let zero = simd.splat_f32s(0.0);
+        let mut sources = [0usize; MAX_WINDOW];
+        let mut row = 0;
+        for o0 in 0..g.o[0] {
+            for o1 in 0..g.o[1] {
+                for o2 in 0..g.o[2] {
+                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
+                    let (drow, arow) = (
+                        &dys[row * c..(row + 1) * c],
+                        &routes[row * c..(row + 1) * c],
+                    );
+                    for b in 0..blocks {
+                        let block = b * lanes..(b + 1) * lanes;
+                        let d = S::as_simd_f32s(&drow[block.clone()]).0[0];
+                        let a = S::as_simd_f32s(&arow[block]).0[0];
+                        for (k, &s) in sources.iter().enumerate() {
+                            let hit = simd.equal_f32s(a, simd.splat_f32s(k as f32));
+                            let at = s * c + b * lanes;
+                            S::as_mut_simd_f32s(&mut dx[at..at + lanes]).0[0] =
+                                simd.select_f32s(hit, d, zero);
+                        }
+                    }
+                    for ch in blocks * lanes..c {
+                        for (k, &s) in sources.iter().enumerate() {
+                            let hit = arow[ch] == k as f32;
+                            dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
+                        }
+                    }
+                    row += 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::Padding;
+
+    /// Sample values on a coarse grid (ties within windows are common), most not positive.
+    fn values(len: usize, salt: usize) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i * 2_654_435_761 + salt * 97) >> 7) % 9) as f32 * 0.5 - 3.5)
+            .collect()
+    }
+
+    /// A pooling case: spatial shape, window, strides, padding.
+    type Case = (
+        &'static [usize],
+        &'static [usize],
+        &'static [usize],
+        Padding,
+    );
+
+    /// Pools with routes and routes the gradient back: `(pooled, routes, dx)`.
+    type RoutedPath<'a> = &'a dyn Fn(&mut [f32], &mut [f32], &mut [f32]);
+
+    #[test]
+    fn routes_give_the_pooling_and_its_relu_masked_gradient() {
+        // (spatial shape, window, strides, padding): disjoint windows covering the input or
+        // not (the fast paths), overlapping ones, windows into 'same' padding, one axis.
+        let cases: [Case; 5] = [
+            (&[6, 4], &[2, 2], &[2, 2], Padding::Valid),
+            (&[7, 5], &[2, 2], &[2, 2], Padding::Valid),
+            (&[7, 5], &[3, 3], &[2, 1], Padding::Valid),
+            (&[5, 5], &[2, 2], &[2, 2], Padding::Same),
+            (&[9], &[3], &[2], Padding::Same),
+        ];
+        // 19 channels: full vectors and a remainder at 16 and 8 lanes.
+        let c = 19;
+        for (spatial, size, strides, padding) in cases {
+            let window = Window {
+                strides: strides.to_vec(),
+                dilation: vec![1; size.len()],
+                padding,
+            };
+            let xshape: Vec<usize> = [&[1], spatial, &[c]].concat();
+            let pooling =
+                SamplePool::new(PoolKind::Max, Geom::new(&xshape, size, &window).unwrap());
+            let g = &pooling.g;
+            let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+            let (xs, dys) = (values(per_in, 1), values(per_out, 2));
+            let mut want_o = vec![0.0; per_out];
+            pooling.run(&xs, &mut want_o);
+            let mut want_dx = vec![0.0; per_in];
+            pooling.grad(&xs, &dys, true, &mut want_dx);
+            let generic = |o: &mut [f32], r: &mut [f32], dx: &mut [f32]| {
+                max_routes_sample(g, &xs, o, r);
+                routed_grad_sample(g, r, &dys, dx);
+            };
+            // The kernel each instruction set chooses (the fast paths where windows are
+            // disjoint).
+            let mut archs = vec![Arch::new(), Arch::Scalar];
+            #[cfg(target_arch = "x86_64")]
+            if let Some(v3) = pulp::x86::V3::try_new() {
+                archs.push(Arch::V3(v3));
+            }
+            let chosen: Vec<_> = archs
+                .into_iter()
+                .map(|arch| {
+                    let pooling = SamplePool {
+                        arch,
+                        ..SamplePool::new(PoolKind::Max, *g)
+                    };
+                    let (xs, dys) = (&xs, &dys);
+                    move |o: &mut [f32], r: &mut [f32], dx: &mut [f32]| {
+                        pooling.run_routed(xs, o, r);
+                        pooling.routed_grad(r, dys, dx);
+                    }
+                })
+                .collect();
+            let mut paths: Vec<RoutedPath> = vec![&generic];
+            paths.extend(chosen.iter().map(|f| f as RoutedPath));
+            for (p, path) in paths.into_iter().enumerate() {
+                let (mut o, mut r) = (vec![0.0; per_out], vec![0.0; per_out]);
+                let mut dx = vec![f32::NAN; per_in];
+                path(&mut o, &mut r, &mut dx);
+                let case = format!("{spatial:?} {size:?} {strides:?} {padding:?}, path {p}");
+                assert_eq!(o, want_o, "{case}: pooled");
+                assert_eq!(dx, want_dx, "{case}: gradient");
+                let routed = r.iter().filter(|&&k| k >= 0.0).count();
+                assert!(
+                    routed > 0 && routed < per_out,
+                    "{case}: {routed} of {per_out} routed"
+                );
             }
         }
     }
