@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
                 size,
                 window,
                 relu_mask: false,
+                channel_sums: false,
             }
         } else {
             Op::Pool { kind, size, window }
@@ -170,6 +171,20 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             kernels::run_multi(&routed, &views, &mut [&mut out, &mut routes]).expect("kernel")
         })
+    });
+    let summed = Op::PoolGrad {
+        kind: PoolKind::Max,
+        size: vec![2, 2],
+        window: window(2),
+        relu_mask: true,
+        channel_sums: true,
+    };
+    let inputs = [data(&[128, 11, 11, 64], 0), data(&[128, 5, 5, 64], 1)];
+    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+    let (mut dx, mut sums) = (vec![0.0f32; 128 * 11 * 11 * 64], vec![0.0f32; 64]);
+    let label = "max pool grad 11x11x64 + relu mask + channel sums (fused)";
+    group.bench_function(BenchmarkId::from_parameter(label), |b| {
+        b.iter(|| kernels::run_multi(&summed, &views, &mut [&mut dx, &mut sums]).expect("kernel"))
     });
     group.finish();
 }

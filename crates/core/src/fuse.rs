@@ -1,6 +1,10 @@
 //! Graph rewrites that merge chains of ops into one kernel, run when a program is planned
 //! (after differentiation, so fused ops need no gradient rules).
 //!
+//! A dropout mask times its scale is drawn scaled (`scaled_binomial`); a bias gradient summed
+//! from a pooling gradient is taken by the pooling gradient's kernel as a second output
+//! (`pool_grad_channel_sums`).
+//!
 //! `conv -> add(bias) [-> relu]` becomes one `ConvBias` op: the bias and the relu are applied
 //! while the convolution's output is still in cache, instead of two more passes over it. A relu
 //! gradient that reads the relu's input is pointed at its output instead (the same mask for a
@@ -14,7 +18,7 @@
 
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
-use crate::ops::{BinaryOp, Op, PoolKind, UnaryOp};
+use crate::ops::{BinaryOp, Distribution, Op, PoolKind, UnaryOp};
 
 /// True for Keras's default relu (no leak, no cap, threshold 0), whose gradient mask is
 /// `output > 0` as well as `input > 0`.
@@ -135,16 +139,73 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
     }
     let mut fused: Option<Graph> = None;
     for pass in [
+        scaled_binomial,
         conv_bias,
         pool_grad_relu,
         kernel_grad_through_pool,
         conv_relu_pool,
+        pool_grad_channel_sums,
     ] {
         if let Some(g) = pass(fused.as_ref().unwrap_or(graph), &kept)? {
             fused = Some(g);
         }
     }
     Ok(fused)
+}
+
+/// `random_binomial(p) * c` for a scalar constant `c` (a dropout mask and its scale) as one
+/// draw of `c` with probability `p`, when nothing else reads the unscaled mask.
+fn scaled_binomial(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let nodes = graph.nodes();
+    let scalar = |i: NodeId| match &nodes[i].op {
+        Op::Const(c) if c.ndim() == 0 => c.iter().next().copied(),
+        _ => None,
+    };
+    let matches: Vec<(NodeId, NodeId, f32)> = (0..nodes.len())
+        .filter_map(|mul| {
+            if !matches!(nodes[mul].op, Op::Binary(BinaryOp::Mul)) {
+                return None;
+            }
+            let (a, b) = (nodes[mul].inputs[0], nodes[mul].inputs[1]);
+            let (mask, c) = match (scalar(a), scalar(b)) {
+                (None, Some(c)) => (a, c),
+                (Some(c), None) => (b, c),
+                _ => return None,
+            };
+            let binomial = matches!(
+                nodes[mask].op,
+                Op::Random {
+                    dist: Distribution::Binomial { .. },
+                    ..
+                }
+            );
+            (binomial && !kept[mask] && users[mask] == [mul]).then_some((mul, mask, c))
+        })
+        .collect();
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (mul, mask, c) in matches {
+        let Op::Random {
+            dist: Distribution::Binomial { p, value },
+            shape,
+        } = fused.nodes()[mask].op.clone()
+        else {
+            continue;
+        };
+        let op = Op::Random {
+            dist: Distribution::Binomial {
+                p,
+                value: value * c,
+            },
+            shape,
+        };
+        let inputs = fused.nodes()[mask].inputs.clone();
+        fused.replace(mul, op, inputs)?;
+    }
+    Ok(Some(fused))
 }
 
 /// `conv -> add(bias) [-> relu]` as `ConvBias`.
@@ -218,6 +279,7 @@ fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
             size,
             window,
             relu_mask: true,
+            channel_sums: false,
         };
         let inputs = fused.nodes()[pg].inputs.clone();
         fused.replace(r, op, inputs)?;
@@ -266,6 +328,7 @@ fn match_pooled_first_layer(
         size,
         window,
         relu_mask: true,
+        channel_sums: false,
     } = &nodes[dz].op
     else {
         return None;
@@ -417,6 +480,61 @@ fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
         };
         let inputs = fused.nodes()[y].inputs.clone();
         fused.replace(p, op, inputs)?;
+    }
+    Ok(Some(fused))
+}
+
+/// A bias gradient `sum_like(dz, b)` (rank-1 `b`) of a pooling gradient `dz` as `dz`'s second
+/// output: each sample's sums are taken while its gradient is in cache, instead of in another
+/// pass over the whole tensor.
+fn pool_grad_channel_sums(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let nodes = graph.nodes();
+    let mut matches: Vec<(NodeId, NodeId)> = Vec::new();
+    for (dz, node) in nodes.iter().enumerate() {
+        if !matches!(
+            node.op,
+            Op::PoolGrad {
+                channel_sums: false,
+                ..
+            }
+        ) {
+            continue;
+        }
+        let bias_grad = users[dz].iter().copied().find(|&u| {
+            matches!(nodes[u].op, Op::SumLike)
+                && nodes[u].inputs[0] == dz
+                && nodes[nodes[u].inputs[1]].shape.len() == 1
+        });
+        if let Some(b) = bias_grad {
+            matches.push((dz, b));
+        }
+    }
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (dz, bias_grad) in matches {
+        let Op::PoolGrad {
+            kind,
+            size,
+            window,
+            relu_mask,
+            ..
+        } = fused.nodes()[dz].op.clone()
+        else {
+            continue;
+        };
+        let op = Op::PoolGrad {
+            kind,
+            size,
+            window,
+            relu_mask,
+            channel_sums: true,
+        };
+        let inputs = fused.nodes()[dz].inputs.clone();
+        fused.replace(dz, op, inputs)?;
+        fused.replace(bias_grad, Op::Output { index: 1 }, vec![dz])?;
     }
     Ok(Some(fused))
 }

@@ -42,10 +42,16 @@ impl Rng {
                     *v = mean + stddev * z;
                 });
             }
-            Distribution::Binomial { p } => {
+            Distribution::Binomial { p, value } => {
                 // Two 24-bit uniforms per 64-bit draw (dropout masks are large and hot).
                 const SCALE: f32 = 1.0 / (1u32 << 24) as f32;
-                let bernoulli = |bits: u64| f32::from(((bits & 0xFF_FFFF) as f32) * SCALE < p);
+                let bernoulli = |bits: u64| {
+                    if ((bits & 0xFF_FFFF) as f32) * SCALE < p {
+                        value
+                    } else {
+                        0.0
+                    }
+                };
                 let mut pairs = out.chunks_exact_mut(2);
                 for pair in &mut pairs {
                     let r = self.0.next_u64();
@@ -81,7 +87,7 @@ mod tests {
     fn binomial_draws_ones_with_probability_p_in_every_position() {
         // An odd length: the last value comes from its own draw.
         let mut out = vec![0.5f32; 200_001];
-        Rng::seeded(3).fill(Distribution::Binomial { p: 0.3 }, &mut out);
+        Rng::seeded(3).fill(Distribution::Binomial { p: 0.3, value: 1.0 }, &mut out);
         assert!(out.iter().all(|&v| v == 0.0 || v == 1.0));
         let ones = |vals: &mut dyn Iterator<Item = &f32>| {
             let v: Vec<f32> = vals.copied().collect();
@@ -96,7 +102,7 @@ mod tests {
             assert!((frac - 0.3).abs() < 0.01, "{frac}");
         }
         let mut last = vec![0.0f32; 1];
-        Rng::seeded(4).fill(Distribution::Binomial { p: 1.0 }, &mut last);
-        assert_eq!(last, [1.0]);
+        Rng::seeded(4).fill(Distribution::Binomial { p: 1.0, value: 2.5 }, &mut last);
+        assert_eq!(last, [2.5]);
     }
 }

@@ -207,16 +207,20 @@ fn a_first_layers_forward_pools_in_cache_and_hands_its_routes_to_the_kernel_grad
         let count = |p: &Program<Cpu>, f: fn(&Op) -> bool| {
             p.graph().nodes().iter().filter(|n| f(&n.op)).count()
         };
-        let kinds: [fn(&Op) -> bool; 4] = [
+        let kinds: [fn(&Op) -> bool; 3] = [
             |op| matches!(op, Op::ConvReluMaxPool { routes: true, .. }),
-            |op| matches!(op, Op::Output { index: 1 }),
             |op| matches!(op, Op::ConvGradKernelPooled { .. }),
             |op| matches!(op, Op::MaskedSumLike),
         ];
+        let want = usize::from(fused_expected);
         for kind in kinds {
-            let want = usize::from(fused_expected);
             assert_eq!(count(&fused, kind), want, "{cin} channels, act {fetch_act}");
         }
+        let nodes = fused.graph().nodes();
+        let routes = nodes.iter().filter(|n| {
+            matches!(n.op, Op::Output { index: 1 }) && kinds[0](&nodes[n.inputs[0]].op)
+        });
+        assert_eq!(routes.count(), want, "{cin} channels, act {fetch_act}");
         let mut unfused_fetch = fetch.clone();
         unfused_fetch.push(add);
         let (unfused, want) = run(g, unfused_fetch, cin);
@@ -242,4 +246,79 @@ fn a_first_layers_forward_alone_pools_in_cache_without_routes() {
     );
     let (_, want) = run(g, fetch, 2);
     assert_close(&got, &want[..1]);
+}
+
+#[test]
+fn a_bias_gradient_below_a_pooling_is_summed_by_the_pooling_gradient() {
+    // 6 input channels: the first-layer fusion stays off, so the bias gradient sums the
+    // (relu-masked) pooling gradient. The reference: the gradient for the bias add's output,
+    // made again and summed here.
+    for pooling in ["pooled", "avg_pooled"] {
+        let (mut g, add, _, fetch) = model(6, pooling);
+        let d_add = gradients(&mut g, fetch[0], &[add]).unwrap()[0];
+        let (fused, got) = run(g.clone(), [&fetch[..], &[d_add]].concat(), 6);
+        let (db, dz) = (&got[4], &got[fetch.len()]);
+        for (ch, &v) in db.iter().enumerate() {
+            let want: f32 = dz.iter().skip(ch).step_by(db.len()).sum();
+            assert!(
+                (v - want).abs() <= 1e-4 * (1.0 + want.abs()),
+                "{pooling} {ch}: {v} vs {want}"
+            );
+        }
+        let nodes = fused.graph().nodes();
+        let summing = |n: &rkeras_core::graph::Node| {
+            matches!(
+                n.op,
+                Op::PoolGrad {
+                    channel_sums: true,
+                    ..
+                }
+            )
+        };
+        assert_eq!(nodes.iter().filter(|n| summing(n)).count(), 1, "{pooling}");
+        let sums = nodes
+            .iter()
+            .filter(|n| matches!(n.op, Op::Output { index: 1 }) && summing(&nodes[n.inputs[0]]));
+        assert_eq!(sums.count(), 1, "{pooling}");
+    }
+}
+
+#[test]
+fn a_dropout_mask_is_drawn_with_its_scale() {
+    // y = x * (random_binomial(x, p=0.6) * 2.5), also fetching the mask in the second run.
+    let mut g = Graph::new();
+    let x = g.input(vec![None, Some(50)]);
+    let attrs = Attrs::new().with("p", AttrValue::Float(0.6));
+    let mask = g.add_named("random_binomial", &[x], &attrs).unwrap();
+    let scale = g.scalar(2.5);
+    let scaled = g
+        .add_named("multiply", &[mask, scale], &Attrs::new())
+        .unwrap();
+    let y = g
+        .add_named("multiply", &[x, scaled], &Attrs::new())
+        .unwrap();
+    let data: Vec<f32> = (0..200).map(|i| 1.0 + i as f32).collect();
+    for fetch_mask in [false, true] {
+        let outputs = if fetch_mask { vec![y, mask] } else { vec![y] };
+        let mut p: Program<Cpu> = Program::new(Arc::new(g.clone()), outputs, vec![]).unwrap();
+        let feed = Feed {
+            shape: &[4, 50],
+            data: &data,
+        };
+        let out = p
+            .run(&Cpu, &mut Store::new(), &[Some(feed)], &mut Rng::seeded(1))
+            .unwrap();
+        let scalar_products = p
+            .graph()
+            .nodes()
+            .iter()
+            .filter(|n| matches!(n.op, Op::Binary(_)) && n.inputs.iter().any(|&i| i == scale));
+        assert_eq!(scalar_products.count(), usize::from(fetch_mask));
+        let kept = out[0].data.iter().zip(&data).filter(|&(&v, &x)| {
+            assert!(v == 0.0 || v == 2.5 * x, "{v} from {x}");
+            v != 0.0
+        });
+        let frac = kept.count() as f32 / 200.0;
+        assert!((frac - 0.6).abs() < 0.15, "{frac} kept");
+    }
 }

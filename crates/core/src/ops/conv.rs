@@ -416,6 +416,7 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
                 size: size.clone(),
                 window: window.clone(),
                 relu_mask: false,
+                channel_sums: false,
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }

@@ -183,11 +183,14 @@ pub enum Op {
     },
     /// Gradient of `Pool`: inputs `(x, dy)`. With `relu_mask` (set only by the fusion pass) it
     /// is also zeroed where `x <= 0`: a plain relu's gradient when `x` is that relu's output.
+    /// With `channel_sums` (also only from the fusion pass) a second output holds the
+    /// gradient's sum over all axes but the last (the bias gradient of the layer below).
     PoolGrad {
         kind: PoolKind,
         size: Vec<usize>,
         window: Window,
         relu_mask: bool,
+        channel_sums: bool,
     },
 }
 
@@ -372,7 +375,10 @@ impl Op {
     /// whose outputs past the first are read through `Output` nodes.
     pub fn output_count(&self) -> usize {
         match self {
-            Op::ConvReluMaxPool { routes: true, .. } => 2,
+            Op::ConvReluMaxPool { routes: true, .. }
+            | Op::PoolGrad {
+                channel_sums: true, ..
+            } => 2,
             _ => 1,
         }
     }
@@ -382,6 +388,12 @@ impl Op {
         let first = self.infer_shape(inputs)?;
         Ok(match self {
             Op::ConvReluMaxPool { routes: true, .. } => vec![first.clone(), first],
+            Op::PoolGrad {
+                channel_sums: true, ..
+            } => {
+                let channels = first.last().copied().flatten();
+                vec![first, vec![channels]]
+            }
             _ => vec![first],
         })
     }

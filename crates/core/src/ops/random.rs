@@ -15,8 +15,9 @@ pub enum Distribution {
     Normal { mean: f32, stddev: f32 },
     /// Normal redrawn outside two standard deviations.
     TruncatedNormal { mean: f32, stddev: f32 },
-    /// 1 with probability `p`, else 0.
-    Binomial { p: f32 },
+    /// `value` with probability `p`, else 0 (`value` is 1 as built from a name; the fusion
+    /// pass folds a dropout's scale into it).
+    Binomial { p: f32, value: f32 },
 }
 
 impl Distribution {
@@ -53,7 +54,7 @@ pub fn from_name(name: &str, a: &Attrs) -> Result<Option<Op>> {
             if !(0.0..=1.0).contains(&p) {
                 return arg_err(name, format!("p must be in [0, 1], got {p}"));
             }
-            Distribution::Binomial { p }
+            Distribution::Binomial { p, value: 1.0 }
         }
         _ => return Ok(None),
     };

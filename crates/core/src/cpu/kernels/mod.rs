@@ -187,6 +187,7 @@ pub fn run(
             size,
             window,
             relu_mask,
+            channel_sums: false,
         } => conv::pool_grad(
             *kind,
             slice(&inputs[0])?,
@@ -196,6 +197,7 @@ pub fn run(
             window,
             *relu_mask,
             out,
+            None,
         ),
         Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(
             "{}: leaf nodes are not run as kernels",
@@ -228,6 +230,26 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
             pool_window,
             out,
             Some(routes),
+        ),
+        (
+            Op::PoolGrad {
+                kind,
+                size,
+                window,
+                relu_mask,
+                channel_sums: true,
+            },
+            [out, sums],
+        ) => conv::pool_grad(
+            *kind,
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            size,
+            window,
+            *relu_mask,
+            out,
+            Some(sums),
         ),
         (op, outs) => Err(CoreError::Graph(format!(
             "{}: no kernel writes {} outputs",

@@ -117,7 +117,7 @@ pub fn conv_relu_max_pool(
     };
     if f.direct() {
         let (arch, per_in) = (Arch::new(), f.g.in_positions() * f.g.cin);
-        per_sample_with(out, routes, per_p, |n, o, r| {
+        per_sample_with(out, routes.map(|r| (r, per_p)), per_p, |n, o, r| {
             with_scratch(per_y, |y| {
                 let xs = &x[n * per_in..(n + 1) * per_in];
                 direct::direct_conv_sample(arch, &f.g, xs, k, f.cout, epilogue, y);
@@ -128,7 +128,7 @@ pub fn conv_relu_max_pool(
     }
     with_scratch(f.g.n * per_y, |y| {
         conv(x, xs, k, ks, w, epilogue, y)?;
-        per_sample_with(out, routes, per_p, |n, o, r| {
+        per_sample_with(out, routes.map(|r| (r, per_p)), per_p, |n, o, r| {
             pool(&y[n * per_y..(n + 1) * per_y], o, r);
         });
         Ok(())
@@ -439,29 +439,29 @@ pub(super) fn per_sample(
     }
 }
 
-/// `per_sample` over `out` and, when given, a second output `extra` of the same per-sample
-/// size: `f(sample, out_chunk, extra_chunk)`.
+/// `per_sample` over `out` (`chunk` elements per sample) and, when given, a second output
+/// `extra` of `extra_chunk` elements per sample: `f(sample, out_chunk, extra_chunk)`.
 pub(super) fn per_sample_with(
     out: &mut [f32],
-    extra: Option<&mut [f32]>,
+    extra: Option<(&mut [f32], usize)>,
     chunk: usize,
     f: impl Fn(usize, &mut [f32], Option<&mut [f32]>) + Sync + Send,
 ) {
     let min_parallel = crate::cpu::PARALLEL_CUTOFF / 4;
-    let Some(extra) = extra else {
+    let Some((extra, extra_chunk)) = extra else {
         per_sample(out, chunk, min_parallel, |(n, o)| f(n, o, None));
         return;
     };
-    let chunk = chunk.max(1);
+    let (chunk, extra_chunk) = (chunk.max(1), extra_chunk.max(1));
     let pairs = |(n, (o, e)): (usize, (&mut [f32], &mut [f32]))| f(n, o, Some(e));
     if out.len() >= min_parallel && out.len() > chunk {
         out.par_chunks_mut(chunk)
-            .zip(extra.par_chunks_mut(chunk))
+            .zip(extra.par_chunks_mut(extra_chunk))
             .enumerate()
             .for_each(pairs);
     } else {
         out.chunks_mut(chunk)
-            .zip(extra.chunks_mut(chunk))
+            .zip(extra.chunks_mut(extra_chunk))
             .enumerate()
             .for_each(pairs);
     }

@@ -4,7 +4,7 @@
 use multiversion::multiversion;
 use pulp::{Arch, Simd, WithSimd};
 
-use super::{per_sample, Geom, LANES};
+use super::{per_sample, per_sample_with, with_scratch, Geom, LANES};
 use crate::error::Result;
 use crate::ops::{PoolKind, Window};
 
@@ -130,7 +130,8 @@ fn pool_sample(kind: PoolKind, g: &Geom, xs: &[f32], o: &mut [f32]) {
 
 /// Gradient of pooling: max routes each output's gradient to the first maximum of its window,
 /// average spreads it over the window's in-bounds elements; with `relu_mask`, zero where
-/// `x <= 0`.
+/// `x <= 0`. With `sums`, also the gradient's per-channel sums (over samples and positions),
+/// each sample's taken while it is in cache.
 #[allow(clippy::too_many_arguments)]
 pub fn pool_grad(
     kind: PoolKind,
@@ -141,16 +142,47 @@ pub fn pool_grad(
     w: &Window,
     relu_mask: bool,
     out: &mut [f32],
+    sums: Option<&mut [f32]>,
 ) -> Result<()> {
     let pooling = SamplePool::new(kind, Geom::new(xs, size, w)?);
     let g = &pooling.g;
-    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
-    let run = |(n, dx): (usize, &mut [f32])| {
+    let c = g.cin;
+    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
+    let run = |n: usize, dx: &mut [f32], partial: Option<&mut [f32]>| {
         let xs = &x[n * per_in..(n + 1) * per_in];
         pooling.grad(xs, &dy[n * per_out..(n + 1) * per_out], relu_mask, dx);
+        if let Some(partial) = partial {
+            channel_sums(dx, partial);
+        }
     };
-    per_sample(out, per_in, crate::cpu::PARALLEL_CUTOFF / 4, run);
+    let Some(sums) = sums else {
+        per_sample_with(out, None, per_in, run);
+        return Ok(());
+    };
+    if sums.len() != c {
+        return Err(crate::error::CoreError::Graph(format!(
+            "pool_grad: {} channel sums for {c} channels",
+            sums.len()
+        )));
+    }
+    // One partial per sample, added in sample order: the sums do not depend on threading.
+    with_scratch(g.n * c, |partials| {
+        per_sample_with(out, Some((partials, c)), per_in, run);
+        sums.fill(0.0);
+        for partial in partials.chunks_exact(c.max(1)) {
+            sums.iter_mut().zip(partial).for_each(|(s, &p)| *s += p);
+        }
+    });
     Ok(())
+}
+
+/// `sums[ch]` = the sum of `rows[p * c + ch]` over positions `p` (`c = sums.len()`).
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn channel_sums(rows: &[f32], sums: &mut [f32]) {
+    sums.fill(0.0);
+    for row in rows.chunks_exact(sums.len().max(1)) {
+        sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
+    }
 }
 
 /// Pooling gradient of one sample, one window at a time, vectorized over channels.
