@@ -83,6 +83,7 @@ fn bench(c: &mut Criterion) {
                 window: window(1),
                 pool_size: vec![2, 2],
                 pool_window: window(2),
+                with_bias: false,
             },
             vec![
                 vec![128, 28, 28, 1],

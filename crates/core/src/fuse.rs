@@ -311,8 +311,8 @@ struct PooledFirstLayer {
     dz: NodeId,
     /// `conv_grad_kernel(x, dz, k)`.
     kernel_grad: NodeId,
-    /// `sum_like(dz, b)` for a rank-1 `b`.
-    bias_grads: Vec<NodeId>,
+    /// `sum_like(dz, b)` for a rank-1 `b`, made before `kernel_grad`.
+    bias_grad: Option<NodeId>,
 }
 
 /// Finds the first-layer pattern around the masked max-pool gradient `dz`, if any.
@@ -366,13 +366,16 @@ fn match_pooled_first_layer(
     let pooled = if a == dz { b } else { a };
     let pools_y = matches!(&nodes[pooled].op, Op::Pool { kind: PoolKind::Max, size: s, window: w }
             if s == size && w == window);
-    let rank_one = |b: NodeId| nodes[nodes[b].inputs[1]].shape.len() == 1;
-    let ordered = pooled < dz && bias_grads.iter().all(|&b| rank_one(b) && b > pooled);
-    (same_conv && pools_y && !kept[y] && ordered).then_some(PooledFirstLayer {
+    let bias_grad = match bias_grads[..] {
+        [] => None,
+        [b] if nodes[nodes[b].inputs[1]].shape.len() == 1 && b < kernel_grad => Some(b),
+        _ => return None,
+    };
+    (same_conv && pools_y && !kept[y] && pooled < dz).then_some(PooledFirstLayer {
         pooled,
         dz,
         kernel_grad,
-        bias_grads,
+        bias_grad,
     })
 }
 
@@ -381,9 +384,9 @@ fn match_pooled_first_layer(
 /// and bias gradients: the pooling becomes a two-output `ConvReluMaxPool` (each sample's
 /// activation pooled while in cache and never written, plus each pooled element's route),
 /// `dz` becomes its routes output, the kernel gradient takes `(x, routes, dp, k)` and makes
-/// each sample's `dz` in cache from them, and each bias gradient `sum_like(dz, b)` becomes
-/// `masked_sum_like(dp, pooled, b)` (each window routes its gradient to one element, and only
-/// where its maximum `pooled` is positive).
+/// each sample's `dz` in cache from them. The bias gradient `sum_like(dz, b)`, if any (one,
+/// made before the kernel gradient, as differentiation orders them), is summed from each
+/// sample's `dz` by the same kernel: its first output, the kernel gradient its second.
 fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
     let users = consumers(graph, kept);
     let matches: Vec<PooledFirstLayer> = (0..graph.nodes().len())
@@ -423,11 +426,15 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
             window,
             pool_size: size,
             pool_window,
+            with_bias: m.bias_grad.is_some(),
         };
-        fused.replace(m.kernel_grad, backward, vec![x, m.dz, dp, k])?;
-        for b in m.bias_grads {
-            let like = fused.nodes()[b].inputs[1];
-            fused.replace(b, Op::MaskedSumLike, vec![dp, m.pooled, like])?;
+        let inputs = vec![x, m.dz, dp, k];
+        match m.bias_grad {
+            Some(b) => {
+                fused.replace(b, backward, inputs)?;
+                fused.replace(m.kernel_grad, Op::Output { index: 1 }, vec![b])?;
+            }
+            None => fused.replace(m.kernel_grad, backward, inputs)?,
         }
     }
     Ok(Some(fused))

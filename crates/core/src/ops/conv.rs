@@ -323,7 +323,7 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::DepthwiseConvGradInput(_) | Op::DepthwiseConvGradKernel(_) => Ok(inputs[2].clone()),
-        Op::ConvGradKernelPooled { .. } => {
+        Op::ConvGradKernelPooled { with_bias, .. } => {
             if inputs[1] != inputs[2] {
                 return shape_err(
                     &name,
@@ -334,7 +334,13 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
                     ),
                 );
             }
-            Ok(inputs[3].clone())
+            let kernel = inputs[3].clone();
+            // With the bias gradient, it is the first output: one value per output channel.
+            Ok(if *with_bias {
+                vec![kernel.last().copied().flatten()]
+            } else {
+                kernel
+            })
         }
         Op::ConvReluMaxPool {
             window,
@@ -349,21 +355,6 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
                 window: pool_window.clone(),
             };
             infer(&pool, &[y])
-        }
-        Op::MaskedSumLike => {
-            let (dy, like) = (&inputs[0], &inputs[2]);
-            if like.len() != 1 || dy.last() != like.first() || inputs[1] != *dy {
-                return shape_err(
-                    &name,
-                    format!(
-                        "needs dy and mask of one shape and a rank-1 like over dy's last axis, got {}, {}, {}",
-                        fmt_shape(dy),
-                        fmt_shape(&inputs[1]),
-                        fmt_shape(like)
-                    ),
-                );
-            }
-            Ok(like.clone())
         }
         Op::ConvGradInput(_) => Ok(inputs[2].clone()),
         Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
@@ -420,13 +411,12 @@ pub fn backward(g: &mut Graph, n: &Node, dy: NodeId) -> Result<Vec<Option<NodeId
             };
             Ok(vec![Some(g.add(op, &[n.inputs[0], dy])?)])
         }
-        Op::ConvBias { .. }
-        | Op::ConvGradKernelPooled { .. }
-        | Op::ConvReluMaxPool { .. }
-        | Op::MaskedSumLike => Err(crate::error::CoreError::Graph(format!(
-            "{} is made by the fusion pass after differentiation and has no gradient rule",
-            n.op.name()
-        ))),
+        Op::ConvBias { .. } | Op::ConvGradKernelPooled { .. } | Op::ConvReluMaxPool { .. } => {
+            Err(crate::error::CoreError::Graph(format!(
+                "{} is made by the fusion pass after differentiation and has no gradient rule",
+                n.op.name()
+            )))
+        }
         _ => Ok(vec![None; n.inputs.len()]),
     }
 }

@@ -156,15 +156,14 @@ pub enum Op {
     /// The kernel gradient of `max_pool(relu(conv(x, kernel) + bias))` from the pooled
     /// gradient: inputs `(x, routes, dy_pooled, kernel)`, `routes` being the second output of
     /// a `ConvReluMaxPool`. Each sample's convolution output gradient is made from the routes in
-    /// cache and never written out. Made only by the fusion pass; no gradient rule.
+    /// cache and never written out. `with_bias`: two outputs, the bias gradient (first) and the
+    /// kernel gradient. Made only by the fusion pass; no gradient rule.
     ConvGradKernelPooled {
         window: Window,
         pool_size: Vec<usize>,
         pool_window: Window,
+        with_bias: bool,
     },
-    /// `sum_like(dy * (mask > 0), like)` for a rank-1 `like` over the last axis: inputs
-    /// `(dy, mask, like)` (a bias gradient through a relu; made only by the fusion pass).
-    MaskedSumLike,
     /// Depthwise convolution: inputs `(x, kernel)` with the kernel `(*kernel_size, C, M)`;
     /// output channel `c * M + m` is input channel `c` convolved with `kernel[..., c, m]`.
     DepthwiseConv(Window),
@@ -253,9 +252,13 @@ impl Op {
             Op::ConvTranspose { .. } => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
-            Op::ConvGradKernelPooled { .. } => "conv_grad_kernel_pooled".into(),
+            Op::ConvGradKernelPooled {
+                with_bias: false, ..
+            } => "conv_grad_kernel_pooled".into(),
+            Op::ConvGradKernelPooled {
+                with_bias: true, ..
+            } => "conv_grad_bias_kernel_pooled".into(),
             Op::ConvReluMaxPool { .. } => "conv_relu_max_pool".into(),
-            Op::MaskedSumLike => "masked_sum_like".into(),
             Op::Output { index } => format!("output_{index}"),
             Op::DepthwiseConvGradInput(_) => "depthwise_conv_grad_input".into(),
             Op::DepthwiseConvGradKernel(_) => "depthwise_conv_grad_kernel".into(),
@@ -364,7 +367,6 @@ impl Op {
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
             | Op::ConvReluMaxPool { .. }
-            | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
@@ -376,6 +378,9 @@ impl Op {
     pub fn output_count(&self) -> usize {
         match self {
             Op::ConvReluMaxPool { routes: true, .. }
+            | Op::ConvGradKernelPooled {
+                with_bias: true, ..
+            }
             | Op::PoolGrad {
                 channel_sums: true, ..
             } => 2,
@@ -388,6 +393,9 @@ impl Op {
         let first = self.infer_shape(inputs)?;
         Ok(match self {
             Op::ConvReluMaxPool { routes: true, .. } => vec![first.clone(), first],
+            Op::ConvGradKernelPooled {
+                with_bias: true, ..
+            } => vec![first, inputs[3].clone()],
             Op::PoolGrad {
                 channel_sums: true, ..
             } => {
@@ -411,7 +419,6 @@ impl Op {
             | Op::ConvGradKernel(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
-            | Op::MaskedSumLike
             | Op::ConvBias { .. }
             | Op::ConvReluMaxPool { .. } => 3,
             Op::ConvGradKernelPooled { .. } => 4,
@@ -467,7 +474,6 @@ impl Op {
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
             | Op::ConvReluMaxPool { .. }
-            | Op::MaskedSumLike
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::backward(g, &n, dy),
             _ => structural::backward(g, &n, node, dy),

@@ -83,6 +83,7 @@ pub fn run(
             window,
             pool_size,
             pool_window,
+            with_bias: false,
         } => conv::conv_grad_kernel_pooled(
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -93,6 +94,7 @@ pub fn run(
             pool_size,
             pool_window,
             out,
+            None,
         ),
         Op::ConvReluMaxPool {
             window,
@@ -111,9 +113,6 @@ pub fn run(
             out,
             None,
         ),
-        Op::MaskedSumLike => {
-            structural::masked_sum_like(slice(&inputs[0])?, slice(&inputs[1])?, out)
-        }
         Op::DepthwiseConv(w) => conv::depthwise(
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -230,6 +229,26 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
             pool_window,
             out,
             Some(routes),
+        ),
+        (
+            Op::ConvGradKernelPooled {
+                window,
+                pool_size,
+                pool_window,
+                with_bias: true,
+            },
+            [bias, kernel],
+        ) => conv::conv_grad_kernel_pooled(
+            slice(&inputs[0])?,
+            inputs[0].shape(),
+            slice(&inputs[1])?,
+            slice(&inputs[2])?,
+            inputs[3].shape(),
+            window,
+            pool_size,
+            pool_window,
+            kernel,
+            Some(bias),
         ),
         (
             Op::PoolGrad {

@@ -2,7 +2,6 @@
 //! tiling, repeating, one-hot, broadcasting and sum-to-shape.
 
 use ndarray::{ArrayViewD, Axis, IxDyn, Slice, SliceInfoElem, Zip};
-use rayon::prelude::*;
 
 use crate::cpu::{view_mut, PARALLEL_CUTOFF};
 use crate::error::{arg_err, CoreError, Result};
@@ -262,40 +261,6 @@ fn gather_grad(
                 out[dst + t] += ds[src + t];
             }
         }
-    }
-    Ok(())
-}
-
-/// `out[c] = sum over rows of dy[row, c]` where `mask[row, c] > 0` (`c` the last axis): runs of
-/// rows folded in parallel, their partial rows added in order (deterministic).
-pub fn masked_sum_like(dy: &[f32], mask: &[f32], out: &mut [f32]) -> Result<()> {
-    let c = out.len().max(1);
-    if dy.len() != mask.len() || !dy.len().is_multiple_of(c) {
-        return Err(CoreError::Graph(format!(
-            "masked_sum_like: {} gradient values, {} mask values, {} outputs",
-            dy.len(),
-            mask.len(),
-            out.len()
-        )));
-    }
-    let run = (PARALLEL_CUTOFF / c).max(1) * c;
-    let fold = |(d, m): (&[f32], &[f32])| {
-        let mut acc = vec![0.0f32; c];
-        for (drow, mrow) in d.chunks_exact(c).zip(m.chunks_exact(c)) {
-            for ((a, &g), &k) in acc.iter_mut().zip(drow).zip(mrow) {
-                *a += if k > 0.0 { g } else { 0.0 };
-            }
-        }
-        acc
-    };
-    let partials: Vec<Vec<f32>> = dy
-        .par_chunks(run)
-        .zip(mask.par_chunks(run))
-        .map(fold)
-        .collect();
-    out.fill(0.0);
-    for p in partials {
-        out.iter_mut().zip(&p).for_each(|(o, v)| *o += v);
     }
     Ok(())
 }

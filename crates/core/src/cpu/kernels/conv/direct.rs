@@ -298,27 +298,31 @@ pub(super) fn direct_conv_grad_kernel(
     out: &mut [f32],
 ) {
     let per_out = g.out_positions() * cout;
-    direct_conv_grad_kernel_with(x, g, cout, out, |n, f| {
+    direct_conv_grad_kernel_with(x, g, cout, out, |n, _, f| {
         f(&dy[n * per_out..(n + 1) * per_out])
     });
 }
 
 /// `direct_conv_grad_kernel` with each sample's output gradient handed over by
-/// `with_dy(n, f)` (which calls `f` on it): a gradient made per sample while in cache (e.g. by
-/// a pooling gradient) is never written out whole.
+/// `with_dy(n, extra, f)` (which calls `f` on it): a gradient made per sample while in cache
+/// (e.g. by a pooling gradient) is never written out whole. `out` holds the kernel gradient
+/// followed by any further sums over samples (e.g. a bias gradient), into which `with_dy` adds
+/// sample `n`'s share (`extra`: a partial shaped like `out` past the kernel gradient).
 pub(super) fn direct_conv_grad_kernel_with(
     x: &[f32],
     g: &Geom,
     cout: usize,
     out: &mut [f32],
-    with_dy: impl Fn(usize, &mut dyn FnMut(&[f32])) + Sync,
+    with_dy: impl Fn(usize, &mut [f32], &mut dyn FnMut(&[f32])) + Sync,
 ) {
     let per_in = g.in_positions() * g.cin;
+    let kernel_len = (g.window() * g.cin * cout).min(out.len());
     let arch = Arch::new();
     let parallel = g.n * g.out_positions() * cout >= crate::cpu::PARALLEL_CUTOFF;
-    sum_over_samples(g.n, parallel, out, |n, dk| {
+    sum_over_samples(g.n, parallel, out, |n, partial| {
         let xs = &x[n * per_in..(n + 1) * per_in];
-        with_dy(n, &mut |dys| {
+        let (dk, extra) = partial.split_at_mut(kernel_len);
+        with_dy(n, extra, &mut |dys| {
             arch.dispatch(GradKernelSample {
                 g,
                 xs,

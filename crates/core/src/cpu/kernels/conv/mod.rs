@@ -11,6 +11,7 @@ mod im2col;
 mod pool;
 mod winograd;
 
+use multiversion::multiversion;
 use pulp::Arch;
 use rayon::prelude::*;
 
@@ -136,10 +137,11 @@ pub fn conv_relu_max_pool(
 }
 
 /// The kernel gradient of `max_pool(relu(conv(x, k) + b))` from the pooled gradient `dp` and
-/// the forward's `routes`. For a short window, per sample: the convolution's output gradient
-/// is made from the routes in a cache-resident buffer and consumed at once by the direct
-/// kernel gradient (nothing of the unpooled size is read or written in memory). Long windows
-/// make the whole batch's output gradient first.
+/// the forward's `routes` into `out`, and with `bias` the bias gradient. For a short window,
+/// per sample: the convolution's output gradient is made from the routes in a cache-resident
+/// buffer and consumed at once by the direct kernel gradient and the bias sums (nothing of the
+/// unpooled size is read or written in memory). Long windows make the whole batch's output
+/// gradient first.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_grad_kernel_pooled(
     x: &[f32],
@@ -151,28 +153,48 @@ pub fn conv_grad_kernel_pooled(
     pool_size: &[usize],
     pool_w: &Window,
     out: &mut [f32],
+    bias: Option<&mut [f32]>,
 ) -> Result<()> {
     const OP: &str = "conv_grad_kernel_pooled";
     let f = ConvPoolGeom::new(xs, ks, w, pool_size, pool_w)?;
     f.check_pooled(OP, "pooled gradient", dp.len())?;
     f.check_pooled(OP, "routes", routes.len())?;
+    let bias_len = bias.as_ref().map_or(0, |b| b.len());
+    if bias.is_some() && bias_len != f.cout {
+        return Err(CoreError::Graph(format!(
+            "{OP}: bias gradient of {bias_len} values for {} output channels",
+            f.cout
+        )));
+    }
     let (per_y, per_p) = (f.per_y(), f.per_pooled());
     let grad = |n: usize, dz: &mut [f32]| {
         let at = n * per_p..(n + 1) * per_p;
         f.pool.routed_grad(&routes[at.clone()], &dp[at], dz);
     };
     if f.direct() {
-        direct::direct_conv_grad_kernel_with(x, &f.g, f.cout, out, |n, consume| {
-            with_scratch(per_y, |dz| {
-                grad(n, dz);
-                consume(dz)
-            })
+        let kernel_len = out.len();
+        return with_scratch(kernel_len + bias_len, |acc| {
+            direct::direct_conv_grad_kernel_with(x, &f.g, f.cout, acc, |n, sums, consume| {
+                with_scratch(per_y, |dz| {
+                    grad(n, dz);
+                    add_channel_sums(dz, sums);
+                    consume(dz)
+                })
+            });
+            out.copy_from_slice(&acc[..kernel_len]);
+            if let Some(bias) = bias {
+                bias.copy_from_slice(&acc[kernel_len..]);
+            }
+            Ok(())
         });
-        return Ok(());
     }
     with_scratch(f.g.n * per_y, |dz| {
         for (n, dzn) in dz.chunks_exact_mut(per_y.max(1)).enumerate() {
             grad(n, dzn);
+        }
+        if let Some(bias) = bias {
+            bias.fill(0.0);
+            add_channel_sums(dz, bias);
         }
         conv_grad_kernel(x, xs, dz, ks, w, out)
     })
@@ -464,6 +486,40 @@ pub(super) fn per_sample_with(
             .zip(extra.chunks_mut(extra_chunk))
             .enumerate()
             .for_each(pairs);
+    }
+}
+
+/// Adds to `sums[ch]` the sum of `rows[p * c + ch]` over positions `p` (`c = sums.len()`).
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub(super) fn add_channel_sums(rows: &[f32], sums: &mut [f32]) {
+    let c = sums.len();
+    if c == 0 {
+        return;
+    }
+    let n = rows.len() / c;
+    let (blocks, rest) = sums.as_chunks_mut::<LANES>();
+    for (b, s) in blocks.iter_mut().enumerate() {
+        // Four running sums over interleaved rows, in registers: no chain of dependent adds
+        // through memory.
+        let block = |r: usize| &rows[r * c + b * LANES..r * c + (b + 1) * LANES];
+        let mut acc = [[0.0f32; LANES]; 4];
+        let mut r = 0;
+        while r + 4 <= n {
+            for (k, a) in acc.iter_mut().enumerate() {
+                a.iter_mut().zip(block(r + k)).for_each(|(a, &v)| *a += v);
+            }
+            r += 4;
+        }
+        for r in r..n {
+            acc[0].iter_mut().zip(block(r)).for_each(|(a, &v)| *a += v);
+        }
+        for (i, s) in s.iter_mut().enumerate() {
+            *s += (acc[0][i] + acc[1][i]) + (acc[2][i] + acc[3][i]);
+        }
+    }
+    let done = c - rest.len();
+    for (ch, s) in rest.iter_mut().enumerate() {
+        *s += (0..n).map(|r| rows[r * c + done + ch]).sum::<f32>();
     }
 }
 

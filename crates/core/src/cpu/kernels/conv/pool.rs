@@ -4,7 +4,7 @@
 use multiversion::multiversion;
 use pulp::{Arch, Simd, WithSimd};
 
-use super::{per_sample, per_sample_with, with_scratch, Geom, LANES};
+use super::{add_channel_sums, per_sample, per_sample_with, with_scratch, Geom, LANES};
 use crate::error::Result;
 use crate::ops::{PoolKind, Window};
 
@@ -152,7 +152,8 @@ pub fn pool_grad(
         let xs = &x[n * per_in..(n + 1) * per_in];
         pooling.grad(xs, &dy[n * per_out..(n + 1) * per_out], relu_mask, dx);
         if let Some(partial) = partial {
-            channel_sums(dx, partial);
+            partial.fill(0.0);
+            add_channel_sums(dx, partial);
         }
     };
     let Some(sums) = sums else {
@@ -174,15 +175,6 @@ pub fn pool_grad(
         }
     });
     Ok(())
-}
-
-/// `sums[ch]` = the sum of `rows[p * c + ch]` over positions `p` (`c = sums.len()`).
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn channel_sums(rows: &[f32], sums: &mut [f32]) {
-    sums.fill(0.0);
-    for row in rows.chunks_exact(sums.len().max(1)) {
-        sums.iter_mut().zip(row).for_each(|(s, &v)| *s += v);
-    }
 }
 
 /// Pooling gradient of one sample, one window at a time, vectorized over channels.
