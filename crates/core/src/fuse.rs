@@ -3,7 +3,8 @@
 //!
 //! A dropout mask times its scale is drawn scaled (`scaled_binomial`); a bias gradient summed
 //! from a pooling gradient is taken by the pooling gradient's kernel as a second output
-//! (`pool_grad_channel_sums`).
+//! (`pool_grad_channel_sums`); a convolution's input and kernel gradients run as one kernel
+//! (`conv_grads`).
 //!
 //! `conv -> add(bias) [-> relu]` becomes one `ConvBias` op: the bias and the relu are applied
 //! while the convolution's output is still in cache, instead of two more passes over it. A relu
@@ -145,6 +146,7 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
         kernel_grad_through_pool,
         conv_relu_pool,
         pool_grad_channel_sums,
+        conv_grads,
     ] {
         if let Some(g) = pass(fused.as_ref().unwrap_or(graph), &kept)? {
             fused = Some(g);
@@ -542,6 +544,48 @@ fn pool_grad_channel_sums(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>>
         let inputs = fused.nodes()[dz].inputs.clone();
         fused.replace(dz, op, inputs)?;
         fused.replace(bias_grad, Op::Output { index: 1 }, vec![dz])?;
+    }
+    Ok(Some(fused))
+}
+
+/// A convolution's input gradient `conv_grad_input(dy, k, x)` and kernel gradient
+/// `conv_grad_kernel(x, dy, k)` (made in that order by differentiation) as one `ConvGrads`
+/// with the kernel gradient its second output.
+fn conv_grads(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let needed = |id: NodeId| kept[id] || !users[id].is_empty();
+    let nodes = graph.nodes();
+    let mut matches: Vec<(NodeId, NodeId)> = Vec::new();
+    for (gi, node) in nodes.iter().enumerate() {
+        let Op::ConvGradInput(w) = &node.op else {
+            continue;
+        };
+        if !needed(gi) {
+            continue;
+        }
+        let [dy, k, x] = node.inputs[..] else {
+            continue;
+        };
+        let gk = (gi + 1..nodes.len()).find(|&gk| {
+            matches!(&nodes[gk].op, Op::ConvGradKernel(wk) if wk == w)
+                && nodes[gk].inputs == [x, dy, k]
+                && needed(gk)
+        });
+        if let Some(gk) = gk {
+            matches.push((gi, gk));
+        }
+    }
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (gi, gk) in matches {
+        let Op::ConvGradInput(w) = fused.nodes()[gi].op.clone() else {
+            continue;
+        };
+        let inputs = fused.nodes()[gi].inputs.clone();
+        fused.replace(gi, Op::ConvGrads(w), inputs)?;
+        fused.replace(gk, Op::Output { index: 1 }, vec![gi])?;
     }
     Ok(Some(fused))
 }

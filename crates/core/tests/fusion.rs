@@ -331,3 +331,30 @@ fn a_dropout_mask_is_drawn_with_its_scale() {
         assert!((frac - 0.6).abs() < 0.15, "{frac} kept");
     }
 }
+
+#[test]
+fn a_convolutions_input_and_kernel_gradients_run_as_one_kernel() {
+    // 2 input channels (direct kernels), 6 (im2col), 16 (Winograd: the output gradient's
+    // tiles are shared). Reference: programs that need only one of the two gradients.
+    for cin in [2, 6, 16] {
+        let (g, _, _, fetch) = model(cin, "plain");
+        let (dx, dk) = (fetch[2], fetch[3]);
+        let (both, got) = run(g.clone(), vec![dx, dk], cin);
+        let nodes = both.graph().nodes();
+        let second = nodes.iter().filter(|n| {
+            matches!(n.op, Op::Output { index: 1 })
+                && matches!(nodes[n.inputs[0]].op, Op::ConvGrads(_))
+        });
+        assert_eq!(second.count(), 1, "{cin} channels");
+        let (only_dx, want_dx) = run(g.clone(), vec![dx], cin);
+        let (only_dk, want_dk) = run(g, vec![dk], cin);
+        for p in [&only_dx, &only_dk] {
+            let fused = p.graph().nodes().iter();
+            assert_eq!(
+                fused.filter(|n| matches!(n.op, Op::ConvGrads(_))).count(),
+                0
+            );
+        }
+        assert_close(&got, &[want_dx[0].clone(), want_dk[0].clone()]);
+    }
+}

@@ -356,7 +356,7 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             };
             infer(&pool, &[y])
         }
-        Op::ConvGradInput(_) => Ok(inputs[2].clone()),
+        Op::ConvGradInput(_) | Op::ConvGrads(_) => Ok(inputs[2].clone()),
         Op::ConvGradKernel(_) => Ok(inputs[2].clone()),
         Op::Pool { size, window, .. } => {
             if x.len() != size.len() + 2 {

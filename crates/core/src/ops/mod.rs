@@ -141,6 +141,10 @@ pub enum Op {
     ConvGradInput(Window),
     /// Gradient of `Conv` for its kernel: inputs `(x, dy, kernel)`.
     ConvGradKernel(Window),
+    /// Both gradients of `Conv` in one kernel: inputs `(dy, kernel, x)` as `ConvGradInput`'s,
+    /// outputs the input gradient and the kernel gradient (work on `dy` done once for both).
+    /// Made only by the fusion pass; no gradient rule.
+    ConvGrads(Window),
     /// `max_pool(relu(conv(x, kernel) + bias))` in one kernel: inputs `(x, kernel, bias)`; the
     /// unpooled activation is made sample by sample in cache and never written out. With
     /// `routes`, a second output (shaped like the first) holds, per pooled element, the index
@@ -251,6 +255,7 @@ impl Op {
             Op::ConvGradInput(_) => "conv_grad_input".into(),
             Op::ConvTranspose { .. } => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
+            Op::ConvGrads(_) => "conv_grads".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
             Op::ConvGradKernelPooled {
                 with_bias: false, ..
@@ -362,6 +367,7 @@ impl Op {
             | Op::ConvTranspose { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::ConvGrads(_)
             | Op::DepthwiseConv(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
@@ -378,6 +384,7 @@ impl Op {
     pub fn output_count(&self) -> usize {
         match self {
             Op::ConvReluMaxPool { routes: true, .. }
+            | Op::ConvGrads(_)
             | Op::ConvGradKernelPooled {
                 with_bias: true, ..
             }
@@ -393,6 +400,7 @@ impl Op {
         let first = self.infer_shape(inputs)?;
         Ok(match self {
             Op::ConvReluMaxPool { routes: true, .. } => vec![first.clone(), first],
+            Op::ConvGrads(_) => vec![first, inputs[1].clone()],
             Op::ConvGradKernelPooled {
                 with_bias: true, ..
             } => vec![first, inputs[3].clone()],
@@ -417,6 +425,7 @@ impl Op {
             | Op::GatherGrad { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::ConvGrads(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvBias { .. }
@@ -469,6 +478,7 @@ impl Op {
             | Op::ConvTranspose { .. }
             | Op::ConvGradInput(_)
             | Op::ConvGradKernel(_)
+            | Op::ConvGrads(_)
             | Op::DepthwiseConv(_)
             | Op::DepthwiseConvGradInput(_)
             | Op::DepthwiseConvGradKernel(_)

@@ -230,6 +230,16 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
             out,
             Some(routes),
         ),
+        (Op::ConvGrads(w), [dx, dk]) => conv::conv_grads(
+            slice(&inputs[0])?,
+            slice(&inputs[1])?,
+            inputs[1].shape(),
+            slice(&inputs[2])?,
+            inputs[2].shape(),
+            w,
+            dx,
+            dk,
+        ),
         (
             Op::ConvGradKernelPooled {
                 window,

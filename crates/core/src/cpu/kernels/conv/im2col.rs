@@ -134,6 +134,29 @@ pub fn conv_grad_input(
     })
 }
 
+/// The input gradient `dx` and kernel gradient `dk` of the convolution of `x` by `k` from
+/// `dy`, in one pass where the kernels share work (Winograd: the transformed output gradient),
+/// else one after the other.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_grads(
+    dy: &[f32],
+    k: &[f32],
+    ks: &[usize],
+    x: &[f32],
+    xs: &[usize],
+    w: &Window,
+    dx: &mut [f32],
+    dk: &mut [f32],
+) -> Result<()> {
+    let g = Geom::new(xs, &ks[..ks.len() - 2], w)?;
+    let cout = ks[ks.len() - 1];
+    if winograd::applies(&g, cout) {
+        return winograd::conv_grads(x, &g, dy, k, cout, dx, dk);
+    }
+    conv_grad_input(dy, k, ks, xs, w, dx)?;
+    conv_grad_kernel(x, xs, dy, ks, w, dk)
+}
+
 /// Adds one sample's column-matrix gradient `dc` back onto the input positions it was
 /// gathered from (`dx` zeroed by the caller).
 fn col2im_sample(g: &Geom, dc: &[f32], dx: &mut [f32]) {

@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use crate::ops::{PoolKind, Window};
 
 pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
-pub use im2col::{conv, conv_grad_input, conv_grad_kernel};
+pub use im2col::{conv, conv_grad_input, conv_grad_kernel, conv_grads};
 
 /// The geometry of a first layer's `max_pool(relu(conv(x, k) + b))`: the convolution's and
 /// the pooling's over its output.
@@ -442,6 +442,32 @@ impl Chunks {
             data.chunks_mut(size)
                 .enumerate()
                 .try_for_each(|(c, part)| f(c, part))
+        }
+    }
+}
+
+impl Chunks {
+    /// Runs `f(chunk, part_a, part_b)` over `a` and `b` cut into parts of `size_a` and `size_b`
+    /// elements per chunk.
+    pub(super) fn for_each_mut_zip(
+        &self,
+        a: &mut [f32],
+        size_a: usize,
+        b: &mut [f32],
+        size_b: usize,
+        f: impl Fn(usize, &mut [f32], &mut [f32]) -> Result<()> + Sync + Send,
+    ) -> Result<()> {
+        let (size_a, size_b) = (size_a.max(1), size_b.max(1));
+        if self.parallel {
+            a.par_chunks_mut(size_a)
+                .zip(b.par_chunks_mut(size_b))
+                .enumerate()
+                .try_for_each(|(c, (pa, pb))| f(c, pa, pb))
+        } else {
+            a.chunks_mut(size_a)
+                .zip(b.chunks_mut(size_b))
+                .enumerate()
+                .try_for_each(|(c, (pa, pb))| f(c, pa, pb))
         }
     }
 }

@@ -691,6 +691,70 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
         })
     }
 
+    /// `conv_grad_input` and `conv_grad_kernel` in one pass: each chunk's `dM` tiles serve
+    /// the input gradient's products, then (their buffer reused for `V`) the kernel
+    /// gradient's.
+    fn conv_grads(
+        &self,
+        x: &[f32],
+        dy: &[f32],
+        k: &[f32],
+        dx: &mut [f32],
+        dk: &mut [f32],
+    ) -> Result<()> {
+        let (g, cin, cout, e) = (self.g, self.g.cin, self.cout, Self::ELEMENTS);
+        let (per_in, per_out) = (g.in_positions() * cin, g.out_positions() * cout);
+        let chunks = self.chunks();
+        let per_partial = e * cin * cout;
+        with_scratch(per_partial, |u| {
+            self.kernel_tiles(k, u);
+            let u = &*u;
+            let chunk = |c: usize, dx_part: &mut [f32], du: &mut [f32]| {
+                let (n0, samples) = (c * chunks.samples, dx_part.len() / per_in.max(1));
+                let tiles = samples * self.grid.per_sample();
+                with_scratch(e * tiles * cout, |dm| {
+                    let dys = &dy[n0 * per_out..(n0 + samples) * per_out];
+                    self.output_grad_tiles(dys, samples, dm);
+                    with_scratch(e * tiles * cin, |dv| {
+                        let (sa, sb) = (
+                            Strides::row_major(cout, false),
+                            Strides::row_major(cout, true),
+                        );
+                        Self::element_products((tiles, cout, cin), dm, sa, u, sb, dv)?;
+                        dx_part.fill(0.0);
+                        self.input_grad_tiles(dv, samples, dx_part);
+                        let v = dv;
+                        self.input_tiles(&x[n0 * per_in..(n0 + samples) * per_in], samples, v);
+                        let (sa, sb) = (
+                            Strides::row_major(cin, true),
+                            Strides::row_major(cout, false),
+                        );
+                        Self::element_products((cin, tiles, cout), v, sa, dm, sb, du)
+                    })
+                })
+            };
+            with_scratch(chunks.count * per_partial, |partials| {
+                let dx_size = per_in * chunks.samples;
+                chunks.for_each_mut_zip(dx, dx_size, partials, per_partial, chunk)?;
+                self.sum_kernel_partials(partials, dk);
+                Ok(())
+            })
+        })
+    }
+
+    /// The kernel gradient from the per-chunk partial `dU` tiles: their sum in chunk order
+    /// (deterministic), then `G^T dU G`.
+    fn sum_kernel_partials(&self, partials: &[f32], out: &mut [f32]) {
+        let per_partial = Self::ELEMENTS * self.g.cin * self.cout;
+        with_scratch(per_partial, |du| {
+            du.copy_from_slice(&partials[..per_partial]);
+            for part in partials.chunks_exact(per_partial).skip(1) {
+                du.iter_mut().zip(part).for_each(|(d, &p)| *d += p);
+            }
+            self.kernel_grad_from_tiles(du, out);
+        });
+    }
+
     /// Kernel gradient of the convolution of `x` from `dy`: per chunk the transformed products
     /// `dU[e] = V[e]^T dM[e]`, added in chunk order (deterministic), then `G^T dU G`.
     fn conv_grad_kernel(&self, x: &[f32], dy: &[f32], out: &mut [f32]) -> Result<()> {
@@ -717,15 +781,27 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
         };
         with_scratch(chunks.count * per_partial, |partials| {
             chunks.for_each_mut(partials, per_partial, partial)?;
-            with_scratch(per_partial, |du| {
-                du.copy_from_slice(&partials[..per_partial]);
-                for part in partials.chunks_exact(per_partial).skip(1) {
-                    du.iter_mut().zip(part).for_each(|(d, &p)| *d += p);
-                }
-                self.kernel_grad_from_tiles(du, out);
-            });
+            self.sum_kernel_partials(partials, out);
             Ok(())
         })
+    }
+}
+
+/// Input and kernel gradients of the convolution of `x` (shaped like `g`) by `k`, from `dy`:
+/// each chunk's output-gradient tiles are transformed once for both.
+pub(super) fn conv_grads(
+    x: &[f32],
+    g: &Geom,
+    dy: &[f32],
+    k: &[f32],
+    cout: usize,
+    dx: &mut [f32],
+    dk: &mut [f32],
+) -> Result<()> {
+    if larger_tiles_pay(g) {
+        Passes::<F4, 4, 6>::new(g, cout, Arch::new()).conv_grads(x, dy, k, dx, dk)
+    } else {
+        Passes::<F2, 2, 4>::new(g, cout, Arch::new()).conv_grads(x, dy, k, dx, dk)
     }
 }
 
@@ -810,6 +886,14 @@ mod tests {
         p.conv_grad_input(&dy, &k, &mut dx).unwrap();
         let mut dk = vec![0.0; k.len()];
         p.conv_grad_kernel(&x, &dy, &mut dk).unwrap();
+        // Both gradients in one pass: the same values, bit for bit.
+        let (mut dx_both, mut dk_both) = (vec![0.0; dx.len()], vec![0.0; dk.len()]);
+        p.conv_grads(&x, &dy, &k, &mut dx_both, &mut dk_both)
+            .unwrap();
+        assert!(
+            dx_both == dx && dk_both == dk,
+            "conv_grads differs from the separate passes"
+        );
         [y, dx, dk]
     }
 
