@@ -170,7 +170,7 @@ fn bench(c: &mut Criterion) {
     let label = "conv + relu + max pool 28x28x1 -> 13x13x32 (fused, with routes)";
     group.bench_function(BenchmarkId::from_parameter(label), |b| {
         b.iter(|| {
-            kernels::run_multi(&routed, &views, &mut [&mut out, &mut routes]).expect("kernel")
+            kernels::run_multi(&routed, &views, &mut [&mut routes, &mut out]).expect("kernel")
         })
     });
     let summed = Op::PoolGrad {

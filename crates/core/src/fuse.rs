@@ -12,10 +12,13 @@
 //! plain relu), so the intermediate tensors are no longer needed at all.
 //!
 //! `relu_grad(a, _, pool_grad(a, dy))` becomes one masked pooling gradient (the relu's mask
-//! applied while each sample's gradient is in cache); for a first layer, that gradient is then
-//! made inside the kernel gradient, which remakes the relu output too, and neither is written
-//! out (`kernel_grad_through_pool`); the forward pass then pools each sample's activation while
-//! in cache (`conv_relu_pool`).
+//! applied while each sample's gradient is in cache). A relu activation read only by a max
+//! pooling and its gradient is never written: the forward pools it while in cache and hands
+//! each pooled element's route (which window element holds the maximum) to the backward pass;
+//! for a first layer the kernel and bias gradients make the pooling gradient from the routes
+//! themselves (`kernel_grad_through_pool`), elsewhere a routed pooling gradient replaces the
+//! masked one (`conv_relu_pool_routes`); a forward pass alone pools without routes
+//! (`conv_relu_pool`).
 
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
@@ -146,6 +149,7 @@ pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {
         kernel_grad_through_pool,
         conv_relu_pool,
         pool_grad_channel_sums,
+        conv_relu_pool_routes,
         conv_grads,
     ] {
         if let Some(g) = pass(fused.as_ref().unwrap_or(graph), &kept)? {
@@ -383,10 +387,10 @@ fn match_pooled_first_layer(
 
 /// For a first-layer-like convolution `y = relu(conv(x, k) + b)` followed by max pooling,
 /// whose masked pooling gradient `dz = pool_grad_relu(y, dp)` feeds only the kernel gradient
-/// and bias gradients: the pooling becomes a two-output `ConvReluMaxPool` (each sample's
-/// activation pooled while in cache and never written, plus each pooled element's route),
-/// `dz` becomes its routes output, the kernel gradient takes `(x, routes, dp, k)` and makes
-/// each sample's `dz` in cache from them. The bias gradient `sum_like(dz, b)`, if any (one,
+/// and bias gradients: `y` becomes a two-output `ConvReluMaxPool` (each sample's activation
+/// pooled while in cache and never written; its outputs the routes, then the pooled values,
+/// which the pooling node now reads), `dz` is retired, and the kernel gradient takes
+/// `(x, routes, dp, k)` and makes each sample's `dz` in cache from them. The bias gradient `sum_like(dz, b)`, if any (one,
 /// made before the kernel gradient, as differentiation orders them), is summed from each
 /// sample's `dz` by the same kernel: its first output, the kernel gradient its second.
 fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
@@ -422,15 +426,17 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
             pool_window: pool_window.clone(),
             routes: true,
         };
-        fused.replace(m.pooled, forward, conv_inputs)?;
-        fused.redefine(m.dz, Op::Output { index: 1 }, vec![m.pooled])?;
+        // `y` now holds the routes, the pooling node the pooled values.
+        fused.redefine(y, forward, conv_inputs)?;
+        fused.replace(m.pooled, Op::Output { index: 1 }, vec![y])?;
+        fused.retire(m.dz)?;
         let backward = Op::ConvGradKernelPooled {
             window,
             pool_size: size,
             pool_window,
             with_bias: m.bias_grad.is_some(),
         };
-        let inputs = vec![x, m.dz, dp, k];
+        let inputs = vec![x, y, dp, k];
         match m.bias_grad {
             Some(b) => {
                 fused.replace(b, backward, inputs)?;
@@ -442,10 +448,9 @@ fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph
     Ok(Some(fused))
 }
 
-/// `max_pool(y)` of a first-layer-like `y = relu(conv(x, k) + b)` (a `ConvBias` with relu and
-/// at most `POOLED_GRAD_MAX_COLUMNS` window columns) that nothing else reads (its kernel
-/// gradient remakes it, see `kernel_grad_through_pool`) as one `ConvReluMaxPool`: each
-/// sample's activation is pooled while in cache and never written out.
+/// `max_pool(y)` of `y = relu(conv(x, k) + b)` (a `ConvBias` with relu) that nothing else
+/// reads (a forward pass) as one `ConvReluMaxPool`: each sample's (direct kernels) or each
+/// output tile's (Winograd) activation is pooled while in cache and never written out.
 fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
     let users = consumers(graph, kept);
     let nodes = graph.nodes();
@@ -462,7 +467,7 @@ fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
             let Op::ConvBias { relu: true, .. } = nodes[y].op else {
                 return false;
             };
-            !kept[y] && users[y] == [p] && short_window(graph, nodes[y].inputs[1])
+            !kept[y] && users[y] == [p]
         })
         .collect();
     if matches.is_empty() {
@@ -586,6 +591,92 @@ fn conv_grads(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
         let inputs = fused.nodes()[gi].inputs.clone();
         fused.replace(gi, Op::ConvGrads(w), inputs)?;
         fused.replace(gk, Op::Output { index: 1 }, vec![gi])?;
+    }
+    Ok(Some(fused))
+}
+
+/// `p = max_pool(y)` of `y = relu(conv(x, k) + b)` whose masked pooling gradient
+/// `dz = pool_grad_relu(y, dp)` is, with `p`, all that reads `y`: `y` becomes a two-output
+/// `ConvReluMaxPool` (the routes, then the pooled values `p` now reads) and `dz` a
+/// `MaxPoolGradRouted` from the routes, so the activation `y` is never written or read back.
+fn conv_relu_pool_routes(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
+    let users = consumers(graph, kept);
+    let nodes = graph.nodes();
+    // (y, pooling, its gradient, y's spatial dimensions)
+    let mut matches: Vec<(NodeId, NodeId, NodeId, Vec<usize>)> = Vec::new();
+    for (y, node) in nodes.iter().enumerate() {
+        if !matches!(node.op, Op::ConvBias { relu: true, .. }) || kept[y] {
+            continue;
+        }
+        let [a, b] = users[y][..] else { continue };
+        let (p, dz) = if matches!(nodes[a].op, Op::Pool { .. }) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let (
+            Op::Pool {
+                kind: PoolKind::Max,
+                size,
+                window,
+            },
+            Op::PoolGrad {
+                kind: PoolKind::Max,
+                size: gs,
+                window: gw,
+                relu_mask: true,
+                ..
+            },
+        ) = (&nodes[p].op, &nodes[dz].op)
+        else {
+            continue;
+        };
+        let spatial: Option<Vec<usize>> = node.shape[1..node.shape.len() - 1]
+            .iter()
+            .copied()
+            .collect();
+        let pair = nodes[p].inputs == [y] && nodes[dz].inputs[0] == y && p < dz;
+        if let (true, true, Some(spatial)) = (pair, size == gs && window == gw, spatial) {
+            matches.push((y, p, dz, spatial));
+        }
+    }
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for (y, p, dz, spatial) in matches {
+        let (
+            Op::ConvBias {
+                window: conv_window,
+                ..
+            },
+            Op::PoolGrad {
+                size,
+                window,
+                channel_sums,
+                ..
+            },
+        ) = (fused.nodes()[y].op.clone(), fused.nodes()[dz].op.clone())
+        else {
+            continue;
+        };
+        let forward = Op::ConvReluMaxPool {
+            window: conv_window,
+            pool_size: size.clone(),
+            pool_window: window.clone(),
+            routes: true,
+        };
+        let conv_inputs = fused.nodes()[y].inputs.clone();
+        fused.redefine(y, forward, conv_inputs)?;
+        fused.replace(p, Op::Output { index: 1 }, vec![y])?;
+        let dp = fused.nodes()[dz].inputs[1];
+        let backward = Op::MaxPoolGradRouted {
+            size,
+            window,
+            spatial,
+            channel_sums,
+        };
+        fused.replace(dz, backward, vec![y, dp])?;
     }
     Ok(Some(fused))
 }

@@ -155,6 +155,14 @@ impl Graph {
         self.rewrite(id, op, inputs, true)
     }
 
+    /// Empties node `id`, which a rewrite pass has left unread, into a constant without
+    /// elements: the graph stays consistent (a node still reading it would fail planning with
+    /// a shape error, not compute from stale inputs).
+    pub fn retire(&mut self, id: NodeId) -> Result<()> {
+        let empty = Op::Const(Arc::new(ArrayD::zeros(vec![0])));
+        self.rewrite(id, empty, vec![], true)
+    }
+
     fn rewrite(&mut self, id: NodeId, op: Op, inputs: Vec<NodeId>, reshape: bool) -> Result<()> {
         if inputs.iter().any(|&i| i >= id) {
             return Err(CoreError::Graph(format!(

@@ -797,9 +797,10 @@ mod tests {
             pool_window: window(2),
             routes: true,
         };
-        let pooled = g.add(fused, &[x, k, b]).unwrap();
-        let routes = g.add_output(pooled, 1).unwrap();
-        for (producer, index) in [(pooled, 0), (pooled, 2), (x, 1)] {
+        // Outputs: the routes, then the pooled values.
+        let routes = g.add(fused, &[x, k, b]).unwrap();
+        let pooled = g.add_output(routes, 1).unwrap();
+        for (producer, index) in [(routes, 0), (routes, 2), (x, 1)] {
             assert!(g.add_output(producer, index).is_err(), "{producer} {index}");
         }
         // The same values unfused: y = relu(conv(x, k) + b), max_pool(y).
@@ -814,9 +815,9 @@ mod tests {
         let want = g.add(pool, &[y]).unwrap();
         let shapes = [Some(vec![3, 6, 7, 1])];
         // An output nothing reads still gets a buffer of its own.
-        let alone = Plan::new(&g, &[pooled], &shapes).unwrap();
-        let (scratch, _) = alone.extra_outputs[pooled][0];
-        assert_ne!(alone.home[pooled], Some(Home::Slot(scratch)));
+        let alone = Plan::new(&g, &[routes], &shapes).unwrap();
+        let (scratch, _) = alone.extra_outputs[routes][0];
+        assert_ne!(alone.home[routes], Some(Home::Slot(scratch)));
         let g = Arc::new(g);
         let mut p: Program<Cpu> = Program::new(g, vec![pooled, routes, y, want], vec![]).unwrap();
         let data: Vec<f32> = (0..3 * 42)

@@ -188,12 +188,12 @@ fn pooling_gradient_takes_the_relu_mask(pooling: &str) {
 
 #[test]
 fn a_first_layers_forward_pools_in_cache_and_hands_its_routes_to_the_kernel_gradient() {
-    // Without the relu output among the fetches, nothing else reads it: with 2 input channels
-    // (18 window columns) the pooling becomes conv + relu + pool with routes, the pooling
-    // gradient its routes output, and the kernel gradient reads them; 6 channels (54
-    // columns) and a fetched relu output are left to the other passes.
-    for (cin, fetch_act, fused_expected) in [(2, false, true), (6, false, false), (2, true, false)]
-    {
+    // Without the relu output among the fetches, nothing else reads it: the convolution
+    // becomes conv + relu + pool with routes (the pooling node reading its pooled values).
+    // With 2 input channels (18 window columns) the kernel and bias gradients read the routes
+    // and make the pooling gradient themselves; with 6 (54 columns) a routed pooling gradient
+    // takes the pooling gradient's place. A fetched relu output turns both off.
+    for (cin, fetch_act, first_layer) in [(2, false, true), (6, false, false), (2, true, false)] {
         let (g, add, _, fetch) = model_wrt(cin, "pooled", false);
         let fetch: Vec<NodeId> = if fetch_act {
             fetch
@@ -221,15 +221,18 @@ fn a_first_layers_forward_pools_in_cache_and_hands_its_routes_to_the_kernel_grad
                 )
             },
         ];
-        let want = usize::from(fused_expected);
         let nodes = fused.graph().nodes();
-        for kind in kinds {
-            assert_eq!(count(&fused, kind), want, "{cin} channels, act {fetch_act}");
+        let case = format!("{cin} channels, act {fetch_act}");
+        for (kind, want) in kinds.into_iter().zip([!fetch_act, first_layer]) {
+            assert_eq!(count(&fused, kind), usize::from(want), "{case}");
             let second = nodes.iter().filter(|n| {
                 matches!(n.op, Op::Output { index: 1 }) && kind(&nodes[n.inputs[0]].op)
             });
-            assert_eq!(second.count(), want, "{cin} channels, act {fetch_act}");
+            assert_eq!(second.count(), usize::from(want), "{case}");
         }
+        let routed = |op: &Op| matches!(op, Op::MaxPoolGradRouted { .. });
+        let want = usize::from(!fetch_act && !first_layer);
+        assert_eq!(count(&fused, routed), want, "{case}");
         let mut unfused_fetch = fetch.clone();
         unfused_fetch.push(add);
         let (unfused, want) = run(g, unfused_fetch, cin);

@@ -375,6 +375,36 @@ pub fn infer(op: &Op, inputs: &[SymShape]) -> Result<SymShape> {
             Ok(out)
         }
         Op::PoolGrad { .. } => Ok(x.clone()),
+        Op::MaxPoolGradRouted {
+            size,
+            window,
+            spatial,
+            ..
+        } => {
+            let (routes, dy) = (&inputs[0], &inputs[1]);
+            let mut unpooled = vec![dy.first().copied().flatten()];
+            unpooled.extend(spatial.iter().map(|&d| Some(d)));
+            unpooled.push(dy.last().copied().flatten());
+            let pool = Op::Pool {
+                kind: PoolKind::Max,
+                size: size.clone(),
+                window: window.clone(),
+            };
+            let pooled = infer(&pool, std::slice::from_ref(&unpooled))?;
+            if routes != dy || *dy != pooled {
+                return shape_err(
+                    &name,
+                    format!(
+                        "routes {} and pooled gradient {} must both pool {} to {}",
+                        fmt_shape(routes),
+                        fmt_shape(dy),
+                        fmt_shape(&unpooled),
+                        fmt_shape(&pooled)
+                    ),
+                );
+            }
+            Ok(unpooled)
+        }
         _ => shape_err(&name, "not a convolution op"),
     }
 }

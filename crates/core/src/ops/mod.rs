@@ -146,11 +146,11 @@ pub enum Op {
     /// Made only by the fusion pass; no gradient rule.
     ConvGrads(Window),
     /// `max_pool(relu(conv(x, kernel) + bias))` in one kernel: inputs `(x, kernel, bias)`; the
-    /// unpooled activation is made sample by sample in cache and never written out. With
-    /// `routes`, a second output (shaped like the first) holds, per pooled element, the index
-    /// within its window's in-bounds elements of the first maximum, or `-1` where the maximum
-    /// is not positive (no gradient passes the relu). Made only by the fusion pass; no gradient
-    /// rule.
+    /// unpooled activation is never written out. With `routes` there are two outputs of the
+    /// pooled shape: first the routes, per pooled element the index within its window's
+    /// in-bounds elements of the first maximum, or `-1` where the maximum is not positive (no
+    /// gradient passes the relu); then the pooled values. Made only by the fusion pass; no
+    /// gradient rule.
     ConvReluMaxPool {
         window: Window,
         pool_size: Vec<usize>,
@@ -178,6 +178,17 @@ pub enum Op {
     /// Output `index` (1 or more) of a multi-output node, its only input; the producer's kernel
     /// writes it (output 0 is the producer node itself). Made only by the fusion pass.
     Output { index: usize },
+    /// The relu-masked max-pooling gradient from routes (the first output of a
+    /// `ConvReluMaxPool` with `routes`): inputs `(routes, dy_pooled)`, output shaped
+    /// `(batch, *spatial, channels)` (the unpooled activation's shape, which the pooled one does
+    /// not determine). With `channel_sums`, a second output holds its sums over all axes but the
+    /// last. Made only by the fusion pass; no gradient rule.
+    MaxPoolGradRouted {
+        size: Vec<usize>,
+        window: Window,
+        spatial: Vec<usize>,
+        channel_sums: bool,
+    },
     /// Max or average pooling over windows of `size`.
     Pool {
         kind: PoolKind,
@@ -256,6 +267,7 @@ impl Op {
             Op::ConvTranspose { .. } => "conv_transpose".into(),
             Op::ConvGradKernel(_) => "conv_grad_kernel".into(),
             Op::ConvGrads(_) => "conv_grads".into(),
+            Op::MaxPoolGradRouted { .. } => "max_pool_grad_routed".into(),
             Op::DepthwiseConv(_) => "depthwise_conv".into(),
             Op::ConvGradKernelPooled {
                 with_bias: false, ..
@@ -373,6 +385,7 @@ impl Op {
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
             | Op::ConvReluMaxPool { .. }
+            | Op::MaxPoolGradRouted { .. }
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::infer(self, inputs),
             _ => structural::infer(self, inputs),
@@ -390,6 +403,9 @@ impl Op {
             }
             | Op::PoolGrad {
                 channel_sums: true, ..
+            }
+            | Op::MaxPoolGradRouted {
+                channel_sums: true, ..
             } => 2,
             _ => 1,
         }
@@ -405,6 +421,9 @@ impl Op {
                 with_bias: true, ..
             } => vec![first, inputs[3].clone()],
             Op::PoolGrad {
+                channel_sums: true, ..
+            }
+            | Op::MaxPoolGradRouted {
                 channel_sums: true, ..
             } => {
                 let channels = first.last().copied().flatten();
@@ -431,9 +450,11 @@ impl Op {
             | Op::ConvBias { .. }
             | Op::ConvReluMaxPool { .. } => 3,
             Op::ConvGradKernelPooled { .. } => 4,
-            Op::Conv(_) | Op::DepthwiseConv(_) | Op::ConvTranspose { .. } | Op::PoolGrad { .. } => {
-                2
-            }
+            Op::Conv(_)
+            | Op::DepthwiseConv(_)
+            | Op::ConvTranspose { .. }
+            | Op::PoolGrad { .. }
+            | Op::MaxPoolGradRouted { .. } => 2,
             Op::Binary(_)
             | Op::ProdGrad { .. }
             | Op::ReduceGrad { .. }
@@ -484,6 +505,7 @@ impl Op {
             | Op::DepthwiseConvGradKernel(_)
             | Op::ConvGradKernelPooled { .. }
             | Op::ConvReluMaxPool { .. }
+            | Op::MaxPoolGradRouted { .. }
             | Op::Pool { .. }
             | Op::PoolGrad { .. } => conv::backward(g, &n, dy),
             _ => structural::backward(g, &n, node, dy),

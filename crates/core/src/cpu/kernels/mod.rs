@@ -198,6 +198,12 @@ pub fn run(
             out,
             None,
         ),
+        Op::MaxPoolGradRouted {
+            size,
+            window,
+            spatial,
+            channel_sums: false,
+        } => max_pool_grad_routed(inputs, size, window, spatial, out, None),
         Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(
             "{}: leaf nodes are not run as kernels",
             op.name()
@@ -217,7 +223,7 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
                 pool_window,
                 routes: true,
             },
-            [out, routes],
+            [routes, out],
         ) => conv::conv_relu_max_pool(
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -280,10 +286,36 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
             out,
             Some(sums),
         ),
+        (
+            Op::MaxPoolGradRouted {
+                size,
+                window,
+                spatial,
+                channel_sums: true,
+            },
+            [out, sums],
+        ) => max_pool_grad_routed(inputs, size, window, spatial, out, Some(sums)),
         (op, outs) => Err(CoreError::Graph(format!(
             "{}: no kernel writes {} outputs",
             op.name(),
             outs.len()
         ))),
     }
+}
+
+/// `Op::MaxPoolGradRouted` on its inputs `(routes, dy_pooled)`.
+fn max_pool_grad_routed(
+    inputs: &[ArrayViewD<'_, f32>],
+    size: &[usize],
+    window: &crate::ops::Window,
+    spatial: &[usize],
+    out: &mut [f32],
+    sums: Option<&mut [f32]>,
+) -> Result<()> {
+    let dy = &inputs[1];
+    let mut unpooled = vec![dy.shape()[0]];
+    unpooled.extend_from_slice(spatial);
+    unpooled.push(dy.shape()[dy.ndim() - 1]);
+    let (routes, dy) = (slice(&inputs[0])?, slice(dy)?);
+    conv::max_pool_grad_routed(routes, dy, &unpooled, size, window, out, sums)
 }

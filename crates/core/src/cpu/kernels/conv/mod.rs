@@ -20,6 +20,7 @@ use crate::ops::{PoolKind, Window};
 
 pub use depthwise::{depthwise, depthwise_grad_input, depthwise_grad_kernel};
 pub use im2col::{conv, conv_grad_input, conv_grad_kernel, conv_grads};
+pub use pool::{max_pool_grad_routed, pool, pool_grad};
 
 /// The geometry of a first layer's `max_pool(relu(conv(x, k) + b))`: the convolution's and
 /// the pooling's over its output.
@@ -78,8 +79,9 @@ impl ConvPoolGeom {
 
 /// `max_pool(relu(conv(x, k) + b))` into `out`, and with `routes` each pooled element's
 /// route (see `Op::ConvReluMaxPool`). For a short window (a first layer), each sample's
-/// convolution output is made in a cache-resident buffer and pooled at once: the large
-/// unpooled activation is never written out.
+/// convolution output is made in a cache-resident buffer and pooled at once; a Winograd
+/// convolution pools each output tile in its output transform: either way the large unpooled
+/// activation is never written out.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_relu_max_pool(
     x: &[f32],
@@ -126,6 +128,9 @@ pub fn conv_relu_max_pool(
             });
         });
         return Ok(());
+    }
+    if winograd::pools(&f.g, f.cout, &f.pool.g) {
+        return winograd::conv_relu_max_pool(x, &f.g, k, f.cout, b, out, routes);
     }
     with_scratch(f.g.n * per_y, |y| {
         conv(x, xs, k, ks, w, epilogue, y)?;
@@ -239,7 +244,6 @@ impl Epilogue<'_> {
         }
     }
 }
-pub use pool::{pool, pool_grad};
 
 /// Sizes of one convolution or pooling, spatial axes padded to three.
 #[derive(Debug, Clone, Copy)]

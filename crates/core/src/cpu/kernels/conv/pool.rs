@@ -5,7 +5,7 @@ use multiversion::multiversion;
 use pulp::{Arch, Simd, WithSimd};
 
 use super::{add_channel_sums, per_sample, per_sample_with, with_scratch, Geom, LANES};
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::ops::{PoolKind, Window};
 
 /// Max or average pooling (average over in-bounds elements only, as TF).
@@ -130,8 +130,7 @@ fn pool_sample(kind: PoolKind, g: &Geom, xs: &[f32], o: &mut [f32]) {
 
 /// Gradient of pooling: max routes each output's gradient to the first maximum of its window,
 /// average spreads it over the window's in-bounds elements; with `relu_mask`, zero where
-/// `x <= 0`. With `sums`, also the gradient's per-channel sums (over samples and positions),
-/// each sample's taken while it is in cache.
+/// `x <= 0`. With `sums`, also the gradient's per-channel sums (over samples and positions).
 #[allow(clippy::too_many_arguments)]
 pub fn pool_grad(
     kind: PoolKind,
@@ -146,11 +145,55 @@ pub fn pool_grad(
 ) -> Result<()> {
     let pooling = SamplePool::new(kind, Geom::new(xs, size, w)?);
     let g = &pooling.g;
-    let c = g.cin;
-    let (per_in, per_out) = (g.in_positions() * c, g.out_positions() * c);
-    let run = |n: usize, dx: &mut [f32], partial: Option<&mut [f32]>| {
+    let (per_in, per_out) = (g.in_positions() * g.cin, g.out_positions() * g.cin);
+    sample_grads(g, out, sums, |n, dx| {
         let xs = &x[n * per_in..(n + 1) * per_in];
         pooling.grad(xs, &dy[n * per_out..(n + 1) * per_out], relu_mask, dx);
+    })
+}
+
+/// The relu-masked max-pooling gradient from `routes` (see `SamplePool::run_routed`) and the
+/// pooled gradient `dy` into `out`, shaped `xs` (the pooling's input); with `sums`, also its
+/// per-channel sums (over samples and positions).
+pub fn max_pool_grad_routed(
+    routes: &[f32],
+    dy: &[f32],
+    xs: &[usize],
+    size: &[usize],
+    w: &Window,
+    out: &mut [f32],
+    sums: Option<&mut [f32]>,
+) -> Result<()> {
+    let pooling = SamplePool::new(PoolKind::Max, Geom::new(xs, size, w)?);
+    let g = &pooling.g;
+    let per_out = g.out_positions() * g.cin;
+    if routes.len() != g.n * per_out || dy.len() != routes.len() {
+        return Err(CoreError::Graph(format!(
+            "max_pool_grad_routed: {} routes and {} gradient values for {} samples of {per_out}",
+            routes.len(),
+            dy.len(),
+            g.n
+        )));
+    }
+    sample_grads(g, out, sums, |n, dx| {
+        let at = n * per_out..(n + 1) * per_out;
+        pooling.routed_grad(&routes[at.clone()], &dy[at], dx);
+    })
+}
+
+/// Runs `grad(sample, dx)` over `out` cut into per-sample gradients (in parallel), and with
+/// `sums` adds up each sample's per-channel sums while it is in cache: one partial per sample,
+/// added in sample order, so the sums do not depend on threading.
+fn sample_grads(
+    g: &Geom,
+    out: &mut [f32],
+    sums: Option<&mut [f32]>,
+    grad: impl Fn(usize, &mut [f32]) + Sync + Send,
+) -> Result<()> {
+    let c = g.cin;
+    let per_in = g.in_positions() * c;
+    let run = |n: usize, dx: &mut [f32], partial: Option<&mut [f32]>| {
+        grad(n, dx);
         if let Some(partial) = partial {
             partial.fill(0.0);
             add_channel_sums(dx, partial);
@@ -161,12 +204,11 @@ pub fn pool_grad(
         return Ok(());
     };
     if sums.len() != c {
-        return Err(crate::error::CoreError::Graph(format!(
-            "pool_grad: {} channel sums for {c} channels",
+        return Err(CoreError::Graph(format!(
+            "pooling gradient: {} channel sums for {c} channels",
             sums.len()
         )));
     }
-    // One partial per sample, added in sample order: the sums do not depend on threading.
     with_scratch(g.n * c, |partials| {
         per_sample_with(out, Some((partials, c)), per_in, run);
         sums.fill(0.0);

@@ -414,24 +414,8 @@ where
             let mut c0 = 0;
             while c0 < channels {
                 let w = S::F32_LANES.min(channels - c0);
-                // `C x C^T`: down each column as it is loaded, then along each row as it is
-                // written. (Plain loops: `array::map`/`from_fn` over SIMD vectors are not
-                // always inlined, and then copy tiles through memory.)
-                for (j, col) in cols.iter_mut().enumerate() {
-                    let mut v = [zero; I];
-                    for (i, vi) in v.iter_mut().enumerate() {
-                        if let Some(o) = from.at(I, i, j) {
-                            *vi = load(s, &src[o + c0..][..w]);
-                        }
-                    }
-                    *col = matvec::<S, C, I, O>(s, &v);
-                }
-                for i in 0..O {
-                    let mut v = [zero; I];
-                    for (vj, col) in v.iter_mut().zip(&cols) {
-                        *vj = col[i];
-                    }
-                    let y_row = matvec::<S, C, I, O>(s, &v);
+                let lanes = Lanes { c0, w };
+                transform_tile::<S, C, I, O>(s, src, from, lanes, &mut cols, |i, y_row| {
                     for (j, &v) in y_row.iter().enumerate() {
                         let Some(o) = to.at(O, i, j) else { continue };
                         let d = &mut dst[o + c0..][..w];
@@ -451,6 +435,130 @@ where
                             }
                         };
                         store(s, d, v);
+                    }
+                });
+                c0 += w;
+            }
+        }
+    }
+}
+
+/// The channels a tile transform works on: `w` (at most one vector) from `c0`.
+#[derive(Clone, Copy)]
+struct Lanes {
+    c0: usize,
+    w: usize,
+}
+
+/// `C x C^T` of the `I x I` tile of channel vectors at `from` in `src` (channels `lanes`),
+/// handing each row `i` of the `O x O` result to `row(i, values)`: down each column as it is
+/// loaded, then along each row. `cols` is scratch for the column-transformed tile. (Plain
+/// loops: `array::map`/`from_fn` over SIMD vectors are not always inlined, and then copy tiles
+/// through memory.)
+#[inline(always)]
+fn transform_tile<S: Simd, C: Matrix<I, O>, const I: usize, const O: usize>(
+    s: S,
+    src: &[f32],
+    from: Place,
+    Lanes { c0, w }: Lanes,
+    cols: &mut [[S::f32s; O]; I],
+    mut row: impl FnMut(usize, [S::f32s; O]),
+) {
+    let zero = s.splat_f32s(0.0);
+    for (j, col) in cols.iter_mut().enumerate() {
+        let mut v = [zero; I];
+        for (i, vi) in v.iter_mut().enumerate() {
+            if let Some(o) = from.at(I, i, j) {
+                *vi = load(s, &src[o + c0..][..w]);
+            }
+        }
+        *col = matvec::<S, C, I, O>(s, &v);
+    }
+    for i in 0..O {
+        let mut v = [zero; I];
+        for (vj, col) in v.iter_mut().zip(cols.iter()) {
+            *vj = col[i];
+        }
+        row(i, matvec::<S, C, I, O>(s, &v));
+    }
+}
+
+/// The forward output transform with the bias, a relu and 2x2 max pooling (stride 2) applied
+/// tile by tile: each `O x O` output tile (`O` even, tiles starting on even rows and columns)
+/// becomes `O/2 x O/2` pooled values at `offsets(item).1` in `pooled`, and with `routes` their
+/// routes (see `SamplePool::run_routed`) at the same offsets there. The unpooled output is
+/// never written.
+struct PooledOutputPass<'a, C, F, const I: usize, const O: usize> {
+    items: usize,
+    channels: usize,
+    offsets: F,
+    src: &'a [f32],
+    bias: &'a [f32],
+    pooled: &'a mut [f32],
+    routes: Option<&'a mut [f32]>,
+    transform: PhantomData<C>,
+}
+
+impl<C, F, const I: usize, const O: usize> WithSimd for PooledOutputPass<'_, C, F, I, O>
+where
+    C: Matrix<I, O>,
+    F: FnMut(usize) -> (Place, Place),
+{
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, s: S) {
+        let PooledOutputPass {
+            items,
+            channels,
+            mut offsets,
+            src,
+            bias,
+            pooled,
+            mut routes,
+            ..
+        } = self;
+        let (zero, none) = (s.splat_f32s(0.0), s.splat_f32s(-1.0));
+        let mut cols = [[zero; O]; I];
+        let mut tile = [[zero; O]; O];
+        for item in 0..items {
+            let (from, to) = offsets(item);
+            let mut c0 = 0;
+            while c0 < channels {
+                let w = S::F32_LANES.min(channels - c0);
+                let b = load(s, &bias[c0..][..w]);
+                transform_tile::<S, C, I, O>(s, src, from, Lanes { c0, w }, &mut cols, |i, r| {
+                    for (t, v) in tile[i].iter_mut().zip(r) {
+                        *t = s.max_f32s(s.add_f32s(v, b), zero);
+                    }
+                });
+                for pi in 0..O / 2 {
+                    for pj in 0..O / 2 {
+                        let Some(o) = to.at(O / 2, pi, pj) else {
+                            continue;
+                        };
+                        // Window elements in window order; `max(y, m)` keeps `m` for a NaN `y`.
+                        let ys = [
+                            tile[2 * pi][2 * pj],
+                            tile[2 * pi][2 * pj + 1],
+                            tile[2 * pi + 1][2 * pj],
+                            tile[2 * pi + 1][2 * pj + 1],
+                        ];
+                        let mut m = s.splat_f32s(f32::NEG_INFINITY);
+                        for &y in &ys {
+                            m = s.max_f32s(y, m);
+                        }
+                        store(s, &mut pooled[o + c0..][..w], m);
+                        if let Some(routes) = routes.as_deref_mut() {
+                            // Backwards, so the first element equal to the maximum is kept.
+                            let positive = s.greater_than_f32s(m, zero);
+                            let mut arg = none;
+                            for (k, &y) in ys.iter().enumerate().rev() {
+                                let hit = s.and_m32s(s.equal_f32s(y, m), positive);
+                                arg = s.select_f32s(hit, s.splat_f32s(k as f32), arg);
+                            }
+                            store(s, &mut routes[o + c0..][..w], arg);
+                        }
                     }
                 }
                 c0 += w;
@@ -648,25 +756,113 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
         })
     }
 
+    /// The transformed output tiles `M[e] = V[e] U[e]` of `samples` samples of `x` from the
+    /// first, handed to `f` (with the transformed kernel `u`).
+    fn forward_products(
+        &self,
+        u: &[f32],
+        x: &[f32],
+        (n0, samples): (usize, usize),
+        f: impl FnOnce(&[f32]),
+    ) -> Result<()> {
+        let (g, cin, cout, e) = (self.g, self.g.cin, self.cout, Self::ELEMENTS);
+        let per_in = g.in_positions() * cin;
+        let tiles = samples * self.grid.per_sample();
+        with_scratch(e * tiles * cin, |v| {
+            self.input_tiles(&x[n0 * per_in..(n0 + samples) * per_in], samples, v);
+            with_scratch(e * tiles * cout, |m| {
+                let (sa, sb) = (
+                    Strides::row_major(cin, false),
+                    Strides::row_major(cout, false),
+                );
+                Self::element_products((tiles, cin, cout), v, sa, u, sb, m)?;
+                f(m);
+                Ok(())
+            })
+        })
+    }
+
     /// Forward convolution of `x` by the `(3, 3, cin, cout)` kernel `k` into `out`, with the
     /// epilogue applied as tiles are written.
     fn conv(&self, x: &[f32], k: &[f32], epilogue: Epilogue<'_>, out: &mut [f32]) -> Result<()> {
-        let (g, cin, cout, e) = (self.g, self.g.cin, self.cout, Self::ELEMENTS);
-        let (per_in, per_out) = (g.in_positions() * cin, g.out_positions() * cout);
-        self.chunks_with_kernel(k, out, per_out, |u, n0, samples, tiles, part| {
-            with_scratch(e * tiles * cin, |v| {
-                self.input_tiles(&x[n0 * per_in..(n0 + samples) * per_in], samples, v);
-                with_scratch(e * tiles * cout, |m| {
-                    let (sa, sb) = (
-                        Strides::row_major(cin, false),
-                        Strides::row_major(cout, false),
-                    );
-                    Self::element_products((tiles, cin, cout), v, sa, u, sb, m)?;
-                    self.output_tiles(m, samples, epilogue, part);
-                    Ok(())
-                })
+        let per_out = self.g.out_positions() * self.cout;
+        self.chunks_with_kernel(k, out, per_out, |u, n0, samples, _, part| {
+            self.forward_products(u, x, (n0, samples), |m| {
+                self.output_tiles(m, samples, epilogue, part)
             })
         })
+    }
+
+    /// `max_pool(relu(conv(x, k) + bias))` with 2x2 windows of stride 2 into `pooled`, and
+    /// with `routes` each pooled element's route: pooled tile by tile in the output transform.
+    fn conv_relu_max_pool(
+        &self,
+        x: &[f32],
+        k: &[f32],
+        bias: &[f32],
+        pooled: &mut [f32],
+        routes: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let per_pooled = (self.g.o[1] / 2) * (self.g.o[2] / 2) * self.cout;
+        let chunks = self.chunks();
+        let size = per_pooled * chunks.samples;
+        with_scratch(Self::ELEMENTS * self.g.cin * self.cout, |u| {
+            self.kernel_tiles(k, u);
+            let u = &*u;
+            let chunk = |c: usize, part: &mut [f32], routes: Option<&mut [f32]>| {
+                let (n0, samples) = (c * chunks.samples, part.len() / per_pooled.max(1));
+                self.forward_products(u, x, (n0, samples), |m| {
+                    self.pooled_output_tiles(m, samples, bias, part, routes)
+                })
+            };
+            match routes {
+                Some(r) => {
+                    chunks.for_each_mut_zip(pooled, size, r, size, |c, p, r| chunk(c, p, Some(r)))
+                }
+                None => chunks.for_each_mut(pooled, size, |c, p| chunk(c, p, None)),
+            }
+        })
+    }
+
+    /// `output_tiles` with the bias, a relu and 2x2 max pooling: see `PooledOutputPass`.
+    fn pooled_output_tiles(
+        &self,
+        m: &[f32],
+        samples: usize,
+        bias: &[f32],
+        pooled: &mut [f32],
+        routes: Option<&mut [f32]>,
+    ) {
+        let (g, grid, c) = (self.g, self.grid, self.cout);
+        let tiles = samples * grid.per_sample();
+        let (rows, cols) = (g.o[1] / 2, g.o[2] / 2);
+        let half = M / 2;
+        let mut at = grid.cursor();
+        let offsets = |t: usize| {
+            let (n, r, q) = at.next();
+            let (y0, x0) = (half * r, half * q);
+            let to = Place {
+                base: (n * rows * cols + y0 * cols + x0) * c,
+                di: cols * c,
+                dj: c,
+                mask: tile_mask(
+                    half,
+                    inside(y0 as isize, half, rows),
+                    inside(x0 as isize, half, cols),
+                ),
+            };
+            (planes(T, t, tiles, c), to)
+        };
+        self.arch.dispatch(PooledOutputPass::<W::Output, _, T, M> {
+            items: tiles,
+            channels: c,
+            offsets,
+            src: m,
+            bias,
+            pooled,
+            routes,
+            transform: PhantomData,
+        });
     }
 
     /// Input gradient of the convolution by `k`, from `dy`.
@@ -787,6 +983,35 @@ impl<'g, W: Tiling<M, T>, const M: usize, const T: usize> Passes<'g, W, M, T> {
     }
 }
 
+/// Whether `conv_relu_max_pool` applies: a Winograd convolution whose output is max-pooled by
+/// 2x2 windows of stride 2 without padding (`pool`: the pooling's geometry).
+pub(super) fn pools(g: &Geom, cout: usize, pool: &Geom) -> bool {
+    applies(g, cout)
+        && pool.k == [1, 2, 2]
+        && pool.stride == [1, 2, 2]
+        && pool.pad == [0, 0, 0]
+        && pool.dil == [1, 1, 1]
+}
+
+/// `max_pool(relu(conv(x, k) + bias))` (2x2 windows, stride 2) into `pooled` and with `routes`
+/// each pooled element's route, pooling each output tile in the output transform.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn conv_relu_max_pool(
+    x: &[f32],
+    g: &Geom,
+    k: &[f32],
+    cout: usize,
+    bias: &[f32],
+    pooled: &mut [f32],
+    routes: Option<&mut [f32]>,
+) -> Result<()> {
+    if larger_tiles_pay(g) {
+        Passes::<F4, 4, 6>::new(g, cout, Arch::new()).conv_relu_max_pool(x, k, bias, pooled, routes)
+    } else {
+        Passes::<F2, 2, 4>::new(g, cout, Arch::new()).conv_relu_max_pool(x, k, bias, pooled, routes)
+    }
+}
+
 /// Input and kernel gradients of the convolution of `x` (shaped like `g`) by `k`, from `dy`:
 /// each chunk's output-gradient tiles are transformed once for both.
 pub(super) fn conv_grads(
@@ -895,6 +1120,85 @@ mod tests {
             "conv_grads differs from the separate passes"
         );
         [y, dx, dk]
+    }
+
+    /// `max_pool(relu(conv + bias))` with routes, pooled in the output transform, against the
+    /// same tiling's convolution followed by the pooling kernels.
+    fn pooled_matches_conv_then_pool<W: Tiling<M, T>, const M: usize, const T: usize>(
+        g: &Geom,
+        cout: usize,
+        arch: Arch,
+    ) {
+        let p = Passes::<W, M, T>::new(g, cout, arch);
+        let (x, k, bias) = (
+            values(g.n * g.in_positions() * g.cin, 1),
+            values(9 * g.cin * cout, 2),
+            values(cout, 4),
+        );
+        let mut y = vec![0.0; g.n * g.out_positions() * cout];
+        let epilogue = Epilogue {
+            bias: Some(&bias),
+            relu: true,
+        };
+        p.conv(&x, &k, epilogue, &mut y).unwrap();
+        let window = Window {
+            strides: vec![2, 2],
+            dilation: vec![1, 1],
+            padding: Padding::Valid,
+        };
+        let ys = [g.n, g.o[1], g.o[2], cout];
+        let pool = super::super::pool::SamplePool::new(
+            crate::ops::PoolKind::Max,
+            Geom::new(&ys, &[2, 2], &window).unwrap(),
+        );
+        assert!(pools(g, cout, &pool.g));
+        let per_pooled = pool.g.out_positions() * cout;
+        let (mut want, mut want_routes) =
+            (vec![0.0; g.n * per_pooled], vec![0.0; g.n * per_pooled]);
+        let per_y = g.out_positions() * cout;
+        for n in 0..g.n {
+            let at = n * per_pooled..(n + 1) * per_pooled;
+            let (o, r) = (&mut want[at.clone()], &mut want_routes[at]);
+            pool.run_routed(&y[n * per_y..(n + 1) * per_y], o, r);
+        }
+        let (mut got, mut routes) = (vec![0.0; want.len()], vec![0.0; want.len()]);
+        p.conv_relu_max_pool(&x, &k, &bias, &mut got, Some(&mut routes))
+            .unwrap();
+        assert_eq!(got, want, "{arch:?}: pooled");
+        assert_eq!(routes, want_routes, "{arch:?}: routes");
+        let mut alone = vec![0.0; want.len()];
+        p.conv_relu_max_pool(&x, &k, &bias, &mut alone, None)
+            .unwrap();
+        assert_eq!(alone, want, "{arch:?}: pooled without routes");
+        let none = routes.iter().filter(|&&r| r < 0.0).count();
+        assert!(
+            none > 0 && none < routes.len(),
+            "{none} of {} not routed",
+            routes.len()
+        );
+    }
+
+    #[test]
+    fn output_tiles_pool_as_the_pooling_kernels_do() {
+        // Outputs 7x11 (pooled 3x5: tiles hang over the pooled edge) and 8x6, 20 input and 19
+        // output channels; F(4x4) and F(2x2) on every instruction set.
+        let mut archs = vec![Arch::new(), Arch::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            archs.push(Arch::V3(v3));
+        }
+        let window = Window {
+            strides: vec![1, 1],
+            dilation: vec![1, 1],
+            padding: Padding::Valid,
+        };
+        for (h, w) in [(9, 13), (10, 8)] {
+            let g = Geom::new(&[2, h, w, 20], &[3, 3], &window).unwrap();
+            for &arch in &archs {
+                pooled_matches_conv_then_pool::<F4, 4, 6>(&g, 19, arch);
+                pooled_matches_conv_then_pool::<F2, 2, 4>(&g, 19, arch);
+            }
+        }
     }
 
     #[test]
