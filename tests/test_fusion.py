@@ -68,3 +68,54 @@ def test_fused_training_matches_the_unfused_ops(data):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(fused.predict(x, verbose=0), unfused.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-5)
+
+
+def _pooled_convnet(activation) -> keras.models.Sequential:
+    """Two conv + max-pool blocks, the second Winograd-sized (16 channels in and out, 5x5
+    outputs): every convolution and pooling rewrite of the fusion pass applies to the plain
+    relu."""
+    keras.utils.set_random_seed(5)
+    model = keras.models.Sequential([
+        Conv2D(16, 3, activation=activation, input_shape=(16, 16, 2)),
+        MaxPooling2D(2),
+        Conv2D(16, 3, activation=activation),
+        MaxPooling2D(2),
+        Flatten(),
+        Dense(3, activation="softmax"),
+    ])
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.SGD(lr=0.05))
+    return model
+
+
+def test_pooled_convnet_runs_routed_and_two_output_kernels(monkeypatch):
+    monkeypatch.setenv("RKERAS_PROFILE", "1")
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((48, 16, 16, 2)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 3, 48), 3)
+    model = _pooled_convnet("relu")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    names = [name for name, _, _ in model._train_program([(None, 3)]).profile()]
+    # Both layers pool in their forward kernels and route the gradient back; the second
+    # layer's two gradients are one kernel; no activation-sized pooling or relu kernel is left.
+    assert sum(n.startswith("conv_relu_max_pool ") for n in names) == 2
+    assert any(n.startswith("conv_grad_bias_kernel_pooled ") for n in names)
+    assert any(n.startswith("max_pool_grad_routed ") for n in names)
+    assert any(n.startswith("conv_grads ") for n in names)
+    leftovers = ("max_pool ", "pool_grad", "relu_grad ", "conv_grad_input ", "conv_grad_kernel ")
+    assert not any(n.startswith(leftovers) for n in names), names
+    assert not any(n.startswith("sum_like ") and n.endswith(" [16]") for n in names), names
+
+
+def test_pooled_fused_training_matches_the_unfused_ops():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((48, 16, 16, 2)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 3, 48), 3)
+    fused = _pooled_convnet("relu")
+    unfused = _pooled_convnet(lambda t: K.relu(t, max_value=1e9))
+    unfused.set_weights(fused.get_weights())
+    for model in (fused, unfused):
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    for a, b in zip(fused.get_weights(), unfused.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(fused.predict(x, verbose=0), unfused.predict(x, verbose=0),
+                               rtol=1e-4, atol=1e-5)
