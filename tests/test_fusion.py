@@ -56,11 +56,11 @@ def test_convnet_training_runs_fused_kernels(data, monkeypatch):
         "relu_grad [32, 2, 2, 12] [32, 2, 2, 12] [32, 2, 2, 12]"]
 
 
-def test_fused_training_matches_the_unfused_ops(data):
-    x, y = data
-    fused = _convnet("relu")
-    # A relu with a (never reached) cap is not the plain relu the fusion pass rewrites.
-    unfused = _convnet(lambda t: K.relu(t, max_value=1e9))
+def _assert_trains_as_unfused(build, x, y) -> None:
+    """`build("relu")` and the same model on a relu with a (never reached) cap, which is not
+    the plain relu the fusion pass rewrites, train and predict alike from the same weights."""
+    fused = build("relu")
+    unfused = build(lambda t: K.relu(t, max_value=1e9))
     unfused.set_weights(fused.get_weights())
     for model in (fused, unfused):
         model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
@@ -68,6 +68,10 @@ def test_fused_training_matches_the_unfused_ops(data):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(fused.predict(x, verbose=0), unfused.predict(x, verbose=0),
                                rtol=1e-4, atol=1e-5)
+
+
+def test_fused_training_matches_the_unfused_ops(data):
+    _assert_trains_as_unfused(_convnet, *data)
 
 
 def _pooled_convnet(activation) -> keras.models.Sequential:
@@ -87,11 +91,17 @@ def _pooled_convnet(activation) -> keras.models.Sequential:
     return model
 
 
-def test_pooled_convnet_runs_routed_and_two_output_kernels(monkeypatch):
-    monkeypatch.setenv("RKERAS_PROFILE", "1")
+@pytest.fixture
+def pooled_data():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((48, 16, 16, 2)).astype("float32")
     y = keras.utils.to_categorical(rng.integers(0, 3, 48), 3)
+    return x, y
+
+
+def test_pooled_convnet_runs_routed_and_two_output_kernels(pooled_data, monkeypatch):
+    monkeypatch.setenv("RKERAS_PROFILE", "1")
+    x, y = pooled_data
     model = _pooled_convnet("relu")
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     names = [name for name, _, _ in model._train_program([(None, 3)]).profile()]
@@ -106,16 +116,5 @@ def test_pooled_convnet_runs_routed_and_two_output_kernels(monkeypatch):
     assert not any(n.startswith("sum_like ") and n.endswith(" [16]") for n in names), names
 
 
-def test_pooled_fused_training_matches_the_unfused_ops():
-    rng = np.random.default_rng(2)
-    x = rng.standard_normal((48, 16, 16, 2)).astype("float32")
-    y = keras.utils.to_categorical(rng.integers(0, 3, 48), 3)
-    fused = _pooled_convnet("relu")
-    unfused = _pooled_convnet(lambda t: K.relu(t, max_value=1e9))
-    unfused.set_weights(fused.get_weights())
-    for model in (fused, unfused):
-        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-    for a, b in zip(fused.get_weights(), unfused.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(fused.predict(x, verbose=0), unfused.predict(x, verbose=0),
-                               rtol=1e-4, atol=1e-5)
+def test_pooled_fused_training_matches_the_unfused_ops(pooled_data):
+    _assert_trains_as_unfused(_pooled_convnet, *pooled_data)

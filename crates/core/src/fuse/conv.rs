@@ -1,6 +1,6 @@
 //! Convolution rewrites: bias and relu into the convolution, and both gradients as one kernel.
 
-use super::{consumers, plain_relu};
+use super::{consumers, plain_relu, rewrite_each};
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{BinaryOp, Op};
@@ -84,13 +84,9 @@ pub(super) fn conv_bias(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
     let chains: Vec<ConvBiasChain> = (0..graph.nodes().len())
         .filter_map(|add| match_conv_bias(graph, &users, kept, add))
         .collect();
-    if chains.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for c in chains {
+    rewrite_each(graph, chains, |fused, c| {
         let Op::Conv(window) = fused.nodes()[c.conv].op.clone() else {
-            continue;
+            return Ok(());
         };
         let (x, k) = (
             fused.nodes()[c.conv].inputs[0],
@@ -105,8 +101,8 @@ pub(super) fn conv_bias(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> {
             let op = fused.nodes()[g].op.clone();
             fused.replace(g, op, inputs)?;
         }
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }
 
 /// A convolution's input gradient `conv_grad_input(dy, k, x)` and kernel gradient
@@ -136,17 +132,13 @@ pub(super) fn conv_grads(graph: &Graph, kept: &[bool]) -> Result<Option<Graph>> 
             matches.push((gi, gk));
         }
     }
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for (gi, gk) in matches {
+    rewrite_each(graph, matches, |fused, (gi, gk)| {
         let Op::ConvGradInput(w) = fused.nodes()[gi].op.clone() else {
-            continue;
+            return Ok(());
         };
         let inputs = fused.nodes()[gi].inputs.clone();
         fused.replace(gi, Op::ConvGrads(w), inputs)?;
         fused.replace(gk, Op::Output { index: 1 }, vec![gi])?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }

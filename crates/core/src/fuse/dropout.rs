@@ -1,6 +1,6 @@
 //! Dropout rewrites.
 
-use super::consumers;
+use super::{consumers, rewrite_each};
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{BinaryOp, Distribution, Op};
@@ -35,17 +35,13 @@ pub(super) fn scaled_binomial(graph: &Graph, kept: &[bool]) -> Result<Option<Gra
             (binomial && !kept[mask] && users[mask] == [mul]).then_some((mul, mask, c))
         })
         .collect();
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for (mul, mask, c) in matches {
+    rewrite_each(graph, matches, |fused, (mul, mask, c)| {
         let Op::Random {
             dist: Distribution::Binomial { p, value },
             shape,
         } = fused.nodes()[mask].op.clone()
         else {
-            continue;
+            return Ok(());
         };
         let op = Op::Random {
             dist: Distribution::Binomial {
@@ -56,6 +52,6 @@ pub(super) fn scaled_binomial(graph: &Graph, kept: &[bool]) -> Result<Option<Gra
         };
         let inputs = fused.nodes()[mask].inputs.clone();
         fused.replace(mul, op, inputs)?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }

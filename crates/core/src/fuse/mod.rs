@@ -59,6 +59,23 @@ fn consumers(graph: &Graph, kept: &[bool]) -> Vec<Vec<NodeId>> {
     users
 }
 
+/// A pass's ending: `None` when nothing matched, else a copy of `graph` with `rewrite` applied
+/// to each match.
+fn rewrite_each<M>(
+    graph: &Graph,
+    matches: Vec<M>,
+    mut rewrite: impl FnMut(&mut Graph, M) -> Result<()>,
+) -> Result<Option<Graph>> {
+    if matches.is_empty() {
+        return Ok(None);
+    }
+    let mut fused = graph.clone();
+    for m in matches {
+        rewrite(&mut fused, m)?;
+    }
+    Ok(Some(fused))
+}
+
 /// Applies the rewrites; `targets` (program outputs and updates) keep their values. Returns
 /// `None` when nothing matched (the caller keeps the shared graph).
 pub fn fuse(graph: &Graph, targets: &[NodeId]) -> Result<Option<Graph>> {

@@ -1,7 +1,7 @@
 //! Pooling rewrites: relu masks into pooling gradients, max-pool routes from the forward pass
 //! to the backward pass, and bias gradients summed by the pooling gradients.
 
-use super::{consumers, plain_relu};
+use super::{consumers, plain_relu, rewrite_each};
 use crate::error::Result;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{Op, PoolKind};
@@ -30,16 +30,12 @@ pub(super) fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Grap
                 .then_some((r, pg))
         })
         .collect();
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for (r, pg) in matches {
+    rewrite_each(graph, matches, |fused, (r, pg)| {
         let Op::PoolGrad {
             kind, size, window, ..
         } = fused.nodes()[pg].op.clone()
         else {
-            continue;
+            return Ok(());
         };
         let op = Op::PoolGrad {
             kind,
@@ -50,8 +46,8 @@ pub(super) fn pool_grad_relu(graph: &Graph, kept: &[bool]) -> Result<Option<Grap
         };
         let inputs = fused.nodes()[pg].inputs.clone();
         fused.replace(r, op, inputs)?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }
 
 /// A bias gradient `sum_like(dz, b)` (rank-1 `b`) of a pooling gradient `dz` as `dz`'s second
@@ -80,11 +76,7 @@ pub(super) fn pool_grad_channel_sums(graph: &Graph, kept: &[bool]) -> Result<Opt
             matches.push((dz, b));
         }
     }
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for (dz, bias_grad) in matches {
+    rewrite_each(graph, matches, |fused, (dz, bias_grad)| {
         let Op::PoolGrad {
             kind,
             size,
@@ -93,7 +85,7 @@ pub(super) fn pool_grad_channel_sums(graph: &Graph, kept: &[bool]) -> Result<Opt
             ..
         } = fused.nodes()[dz].op.clone()
         else {
-            continue;
+            return Ok(());
         };
         let op = Op::PoolGrad {
             kind,
@@ -105,8 +97,8 @@ pub(super) fn pool_grad_channel_sums(graph: &Graph, kept: &[bool]) -> Result<Opt
         let inputs = fused.nodes()[dz].inputs.clone();
         fused.replace(dz, op, inputs)?;
         fused.replace(bias_grad, Op::Output { index: 1 }, vec![dz])?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }
 
 /// Longest window (`prod(kernel_size) * in_channels`) whose kernel gradient is fused with the
@@ -214,11 +206,7 @@ pub(super) fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<O
     let matches: Vec<PooledFirstLayer> = (0..graph.nodes().len())
         .filter_map(|dz| match_pooled_first_layer(graph, &users, kept, dz))
         .collect();
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for m in matches {
+    rewrite_each(graph, matches, |fused, m| {
         let (
             Op::ConvGradKernel(window),
             Op::Pool {
@@ -231,7 +219,7 @@ pub(super) fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<O
             fused.nodes()[m.pooled].op.clone(),
         )
         else {
-            continue;
+            return Ok(());
         };
         let (y, dp) = (fused.nodes()[m.dz].inputs[0], fused.nodes()[m.dz].inputs[1]);
         let conv_inputs = fused.nodes()[y].inputs.clone();
@@ -260,8 +248,8 @@ pub(super) fn kernel_grad_through_pool(graph: &Graph, kept: &[bool]) -> Result<O
             }
             None => fused.replace(m.kernel_grad, backward, inputs)?,
         }
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }
 
 /// `max_pool(y)` of `y = relu(conv(x, k) + b)` (a `ConvBias` with relu) that nothing else
@@ -286,13 +274,9 @@ pub(super) fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Grap
             !kept[y] && users[y] == [p]
         })
         .collect();
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for p in matches {
+    rewrite_each(graph, matches, |fused, p| {
         let Op::Pool { size, window, .. } = fused.nodes()[p].op.clone() else {
-            continue;
+            return Ok(());
         };
         let y = fused.nodes()[p].inputs[0];
         let Op::ConvBias {
@@ -300,7 +284,7 @@ pub(super) fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Grap
             ..
         } = fused.nodes()[y].op.clone()
         else {
-            continue;
+            return Ok(());
         };
         let op = Op::ConvReluMaxPool {
             window: conv_window,
@@ -310,8 +294,8 @@ pub(super) fn conv_relu_pool(graph: &Graph, kept: &[bool]) -> Result<Option<Grap
         };
         let inputs = fused.nodes()[y].inputs.clone();
         fused.replace(p, op, inputs)?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }
 
 /// `p = max_pool(y)` of `y = relu(conv(x, k) + b)` whose masked pooling gradient
@@ -359,11 +343,7 @@ pub(super) fn conv_relu_pool_routes(graph: &Graph, kept: &[bool]) -> Result<Opti
             matches.push((y, p, dz, spatial));
         }
     }
-    if matches.is_empty() {
-        return Ok(None);
-    }
-    let mut fused = graph.clone();
-    for (y, p, dz, spatial) in matches {
+    rewrite_each(graph, matches, |fused, (y, p, dz, spatial)| {
         let (
             Op::ConvBias {
                 window: conv_window,
@@ -377,7 +357,7 @@ pub(super) fn conv_relu_pool_routes(graph: &Graph, kept: &[bool]) -> Result<Opti
             },
         ) = (fused.nodes()[y].op.clone(), fused.nodes()[dz].op.clone())
         else {
-            continue;
+            return Ok(());
         };
         let forward = Op::ConvReluMaxPool {
             window: conv_window,
@@ -396,6 +376,6 @@ pub(super) fn conv_relu_pool_routes(graph: &Graph, kept: &[bool]) -> Result<Opti
             channel_sums,
         };
         fused.replace(dz, backward, vec![y, dp])?;
-    }
-    Ok(Some(fused))
+        Ok(())
+    })
 }

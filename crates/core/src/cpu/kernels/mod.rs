@@ -79,40 +79,6 @@ pub fn run(
             conv::Epilogue::NONE,
             out,
         ),
-        Op::ConvGradKernelPooled {
-            window,
-            pool_size,
-            pool_window,
-            with_bias: false,
-        } => conv::conv_grad_kernel_pooled(
-            slice(&inputs[0])?,
-            inputs[0].shape(),
-            slice(&inputs[1])?,
-            slice(&inputs[2])?,
-            inputs[3].shape(),
-            window,
-            pool_size,
-            pool_window,
-            out,
-            None,
-        ),
-        Op::ConvReluMaxPool {
-            window,
-            pool_size,
-            pool_window,
-            routes: false,
-        } => conv::conv_relu_max_pool(
-            slice(&inputs[0])?,
-            inputs[0].shape(),
-            slice(&inputs[1])?,
-            inputs[1].shape(),
-            slice(&inputs[2])?,
-            window,
-            pool_size,
-            pool_window,
-            out,
-            None,
-        ),
         Op::DepthwiseConv(w) => conv::depthwise(
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -181,29 +147,11 @@ pub fn run(
             window,
             out,
         ),
-        Op::PoolGrad {
-            kind,
-            size,
-            window,
-            relu_mask,
-            channel_sums: false,
-        } => conv::pool_grad(
-            *kind,
-            slice(&inputs[0])?,
-            inputs[0].shape(),
-            slice(&inputs[1])?,
-            size,
-            window,
-            *relu_mask,
-            out,
-            None,
-        ),
-        Op::MaxPoolGradRouted {
-            size,
-            window,
-            spatial,
-            channel_sums: false,
-        } => max_pool_grad_routed(inputs, size, window, spatial, out, None),
+        Op::ConvReluMaxPool { .. }
+        | Op::ConvGradKernelPooled { .. }
+        | Op::ConvGrads(_)
+        | Op::PoolGrad { .. }
+        | Op::MaxPoolGradRouted { .. } => run_multi(op, inputs, &mut [out]),
         Op::Input { .. } | Op::Const(_) | Op::Variable(_) => Err(CoreError::Graph(format!(
             "{}: leaf nodes are not run as kernels",
             op.name()
@@ -212,70 +160,90 @@ pub fn run(
     }
 }
 
-/// Runs a multi-output `op` on `inputs` into `outs` (one slice per output, each exactly its
-/// output's size).
+/// Runs an op of the families that may write more than one output (`op.output_count()` of
+/// them) on `inputs` into `outs`, one slice per output, each exactly its output's size.
 pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]]) -> Result<()> {
-    match (op, outs) {
-        (
-            Op::ConvReluMaxPool {
-                window,
-                pool_size,
-                pool_window,
-                routes: true,
-            },
-            [routes, out],
-        ) => conv::conv_relu_max_pool(
-            slice(&inputs[0])?,
-            inputs[0].shape(),
-            slice(&inputs[1])?,
-            inputs[1].shape(),
-            slice(&inputs[2])?,
+    let (first, second) = match outs {
+        [first] if op.output_count() == 1 => (&mut **first, None),
+        [first, second] if op.output_count() == 2 => (&mut **first, Some(&mut **second)),
+        _ => {
+            return Err(CoreError::Graph(format!(
+                "{}: {} output buffers for {} outputs",
+                op.name(),
+                outs.len(),
+                op.output_count()
+            )))
+        }
+    };
+    match op {
+        Op::ConvReluMaxPool {
             window,
             pool_size,
             pool_window,
-            out,
-            Some(routes),
-        ),
-        (Op::ConvGrads(w), [dx, dk]) => conv::conv_grads(
-            slice(&inputs[0])?,
-            slice(&inputs[1])?,
-            inputs[1].shape(),
-            slice(&inputs[2])?,
-            inputs[2].shape(),
-            w,
-            dx,
-            dk,
-        ),
-        (
-            Op::ConvGradKernelPooled {
+            ..
+        } => {
+            // With routes, they are the first output and the pooled values the second.
+            let (pooled, routes) = match second {
+                Some(pooled) => (pooled, Some(first)),
+                None => (first, None),
+            };
+            conv::conv_relu_max_pool(
+                slice(&inputs[0])?,
+                inputs[0].shape(),
+                slice(&inputs[1])?,
+                inputs[1].shape(),
+                slice(&inputs[2])?,
                 window,
                 pool_size,
                 pool_window,
-                with_bias: true,
-            },
-            [bias, kernel],
-        ) => conv::conv_grad_kernel_pooled(
-            slice(&inputs[0])?,
-            inputs[0].shape(),
-            slice(&inputs[1])?,
-            slice(&inputs[2])?,
-            inputs[3].shape(),
+                pooled,
+                routes,
+            )
+        }
+        Op::ConvGradKernelPooled {
             window,
             pool_size,
             pool_window,
-            kernel,
-            Some(bias),
-        ),
-        (
-            Op::PoolGrad {
-                kind,
-                size,
+            ..
+        } => {
+            // With the bias gradient, it is the first output and the kernel gradient the second.
+            let (kernel, bias) = match second {
+                Some(kernel) => (kernel, Some(first)),
+                None => (first, None),
+            };
+            conv::conv_grad_kernel_pooled(
+                slice(&inputs[0])?,
+                inputs[0].shape(),
+                slice(&inputs[1])?,
+                slice(&inputs[2])?,
+                inputs[3].shape(),
                 window,
-                relu_mask,
-                channel_sums: true,
-            },
-            [out, sums],
-        ) => conv::pool_grad(
+                pool_size,
+                pool_window,
+                kernel,
+                bias,
+            )
+        }
+        Op::ConvGrads(w) => match second {
+            Some(dk) => conv::conv_grads(
+                slice(&inputs[0])?,
+                slice(&inputs[1])?,
+                inputs[1].shape(),
+                slice(&inputs[2])?,
+                inputs[2].shape(),
+                w,
+                first,
+                dk,
+            ),
+            None => no_kernel(op),
+        },
+        Op::PoolGrad {
+            kind,
+            size,
+            window,
+            relu_mask,
+            ..
+        } => conv::pool_grad(
             *kind,
             slice(&inputs[0])?,
             inputs[0].shape(),
@@ -283,24 +251,26 @@ pub fn run_multi(op: &Op, inputs: &[ArrayViewD<'_, f32>], outs: &mut [&mut [f32]
             size,
             window,
             *relu_mask,
-            out,
-            Some(sums),
+            first,
+            second,
         ),
-        (
-            Op::MaxPoolGradRouted {
-                size,
-                window,
-                spatial,
-                channel_sums: true,
-            },
-            [out, sums],
-        ) => max_pool_grad_routed(inputs, size, window, spatial, out, Some(sums)),
-        (op, outs) => Err(CoreError::Graph(format!(
-            "{}: no kernel writes {} outputs",
-            op.name(),
-            outs.len()
-        ))),
+        Op::MaxPoolGradRouted {
+            size,
+            window,
+            spatial,
+            ..
+        } => max_pool_grad_routed(inputs, size, window, spatial, first, second),
+        _ => no_kernel(op),
     }
+}
+
+/// The error for an op `run_multi` has no kernel for, or one missing an output.
+fn no_kernel(op: &Op) -> Result<()> {
+    Err(CoreError::Graph(format!(
+        "{}: no kernel writes its {} outputs",
+        op.name(),
+        op.output_count()
+    )))
 }
 
 /// `Op::MaxPoolGradRouted` on its inputs `(routes, dy_pooled)`.
