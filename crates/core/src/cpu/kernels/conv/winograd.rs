@@ -399,7 +399,7 @@ where
         let TilePass {
             items,
             channels,
-            mut offsets,
+            offsets,
             src,
             dst,
             write,
@@ -409,36 +409,51 @@ where
         // The column-transformed tile, every element rewritten for each tile (made once here:
         // zeroing it per tile would cost a memset each time).
         let mut cols = [[zero; O]; I];
-        for item in 0..items {
-            let (from, to) = offsets(item);
-            let mut c0 = 0;
-            while c0 < channels {
-                let w = S::F32_LANES.min(channels - c0);
-                let lanes = Lanes { c0, w };
-                transform_tile::<S, C, I, O>(s, src, from, lanes, &mut cols, |i, y_row| {
-                    for (j, &v) in y_row.iter().enumerate() {
-                        let Some(o) = to.at(O, i, j) else { continue };
-                        let d = &mut dst[o + c0..][..w];
-                        let v = match write {
-                            Write::Store => v,
-                            Write::Add => s.add_f32s(load(s, d), v),
-                            Write::Epilogue(e) => {
-                                let v = match e.bias {
-                                    Some(b) => s.add_f32s(v, load(s, &b[c0..][..w])),
-                                    None => v,
-                                };
-                                if e.relu {
-                                    s.max_f32s(v, zero)
-                                } else {
-                                    v
-                                }
+        for_each_block(items, channels, S::F32_LANES, offsets, |from, to, lanes| {
+            let Lanes { c0, w } = lanes;
+            transform_tile::<S, C, I, O>(s, src, from, lanes, &mut cols, |i, y_row| {
+                for (j, &v) in y_row.iter().enumerate() {
+                    let Some(o) = to.at(O, i, j) else { continue };
+                    let d = &mut dst[o + c0..][..w];
+                    let v = match write {
+                        Write::Store => v,
+                        Write::Add => s.add_f32s(load(s, d), v),
+                        Write::Epilogue(e) => {
+                            let v = match e.bias {
+                                Some(b) => s.add_f32s(v, load(s, &b[c0..][..w])),
+                                None => v,
+                            };
+                            if e.relu {
+                                s.max_f32s(v, zero)
+                            } else {
+                                v
                             }
-                        };
-                        store(s, d, v);
-                    }
-                });
-                c0 += w;
-            }
+                        }
+                    };
+                    store(s, d, v);
+                }
+            });
+        });
+    }
+}
+
+/// Calls `f(from, to, lanes)` for each of `items` tiles (placed by `offsets(item)`) and each
+/// block of up to `vector` channels.
+#[inline(always)]
+fn for_each_block(
+    items: usize,
+    channels: usize,
+    vector: usize,
+    mut offsets: impl FnMut(usize) -> (Place, Place),
+    mut f: impl FnMut(Place, Place, Lanes),
+) {
+    for item in 0..items {
+        let (from, to) = offsets(item);
+        let mut c0 = 0;
+        while c0 < channels {
+            let w = vector.min(channels - c0);
+            f(from, to, Lanes { c0, w });
+            c0 += w;
         }
     }
 }
@@ -511,7 +526,7 @@ where
         let PooledOutputPass {
             items,
             channels,
-            mut offsets,
+            offsets,
             src,
             bias,
             pooled,
@@ -521,49 +536,44 @@ where
         let (zero, none) = (s.splat_f32s(0.0), s.splat_f32s(-1.0));
         let mut cols = [[zero; O]; I];
         let mut tile = [[zero; O]; O];
-        for item in 0..items {
-            let (from, to) = offsets(item);
-            let mut c0 = 0;
-            while c0 < channels {
-                let w = S::F32_LANES.min(channels - c0);
-                let b = load(s, &bias[c0..][..w]);
-                transform_tile::<S, C, I, O>(s, src, from, Lanes { c0, w }, &mut cols, |i, r| {
-                    for (t, v) in tile[i].iter_mut().zip(r) {
-                        *t = s.max_f32s(s.add_f32s(v, b), zero);
+        for_each_block(items, channels, S::F32_LANES, offsets, |from, to, lanes| {
+            let Lanes { c0, w } = lanes;
+            let b = load(s, &bias[c0..][..w]);
+            transform_tile::<S, C, I, O>(s, src, from, lanes, &mut cols, |i, r| {
+                for (t, v) in tile[i].iter_mut().zip(r) {
+                    *t = s.max_f32s(s.add_f32s(v, b), zero);
+                }
+            });
+            for pi in 0..O / 2 {
+                for pj in 0..O / 2 {
+                    let Some(o) = to.at(O / 2, pi, pj) else {
+                        continue;
+                    };
+                    // Window elements in window order; `max(y, m)` keeps `m` for a NaN `y`.
+                    let ys = [
+                        tile[2 * pi][2 * pj],
+                        tile[2 * pi][2 * pj + 1],
+                        tile[2 * pi + 1][2 * pj],
+                        tile[2 * pi + 1][2 * pj + 1],
+                    ];
+                    let mut m = s.splat_f32s(f32::NEG_INFINITY);
+                    for &y in &ys {
+                        m = s.max_f32s(y, m);
                     }
-                });
-                for pi in 0..O / 2 {
-                    for pj in 0..O / 2 {
-                        let Some(o) = to.at(O / 2, pi, pj) else {
-                            continue;
-                        };
-                        // Window elements in window order; `max(y, m)` keeps `m` for a NaN `y`.
-                        let ys = [
-                            tile[2 * pi][2 * pj],
-                            tile[2 * pi][2 * pj + 1],
-                            tile[2 * pi + 1][2 * pj],
-                            tile[2 * pi + 1][2 * pj + 1],
-                        ];
-                        let mut m = s.splat_f32s(f32::NEG_INFINITY);
-                        for &y in &ys {
-                            m = s.max_f32s(y, m);
+                    store(s, &mut pooled[o + c0..][..w], m);
+                    if let Some(routes) = routes.as_deref_mut() {
+                        // Backwards, so the first element equal to the maximum is kept.
+                        let positive = s.greater_than_f32s(m, zero);
+                        let mut arg = none;
+                        for (k, &y) in ys.iter().enumerate().rev() {
+                            let hit = s.and_m32s(s.equal_f32s(y, m), positive);
+                            arg = s.select_f32s(hit, s.splat_f32s(k as f32), arg);
                         }
-                        store(s, &mut pooled[o + c0..][..w], m);
-                        if let Some(routes) = routes.as_deref_mut() {
-                            // Backwards, so the first element equal to the maximum is kept.
-                            let positive = s.greater_than_f32s(m, zero);
-                            let mut arg = none;
-                            for (k, &y) in ys.iter().enumerate().rev() {
-                                let hit = s.and_m32s(s.equal_f32s(y, m), positive);
-                                arg = s.select_f32s(hit, s.splat_f32s(k as f32), arg);
-                            }
-                            store(s, &mut routes[o + c0..][..w], arg);
-                        }
+                        store(s, &mut routes[o + c0..][..w], arg);
                     }
                 }
-                c0 += w;
             }
-        }
+        });
     }
 }
 
