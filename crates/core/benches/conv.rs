@@ -173,6 +173,43 @@ fn bench(c: &mut Criterion) {
             kernels::run_multi(&routed, &views, &mut [&mut routes, &mut out]).expect("kernel")
         })
     });
+    let both = Op::ConvGrads(window(1));
+    let inputs = [
+        data(&[128, 11, 11, 64], 0),
+        data(&[3, 3, 32, 64], 1),
+        data(&[128, 13, 13, 32], 2),
+    ];
+    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+    let (mut dx, mut dk) = (
+        vec![0.0f32; 128 * 13 * 13 * 32],
+        vec![0.0f32; 3 * 3 * 32 * 64],
+    );
+    let label = "conv input + kernel grads 13x13x32 -> 11x11x64 (one kernel)";
+    group.bench_function(BenchmarkId::from_parameter(label), |b| {
+        b.iter(|| kernels::run_multi(&both, &views, &mut [&mut dx, &mut dk]).expect("kernel"))
+    });
+    let pooled = Op::ConvReluMaxPool {
+        window: window(1),
+        pool_size: vec![2, 2],
+        pool_window: window(2),
+        routes: true,
+    };
+    let inputs = [
+        data(&[128, 13, 13, 32], 0),
+        data(&[3, 3, 32, 64], 1),
+        data(&[64], 2),
+    ];
+    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+    let (mut routes, mut out) = (
+        vec![0.0f32; 128 * 5 * 5 * 64],
+        vec![0.0f32; 128 * 5 * 5 * 64],
+    );
+    let label = "conv + relu + max pool 13x13x32 -> 5x5x64 (Winograd, with routes)";
+    group.bench_function(BenchmarkId::from_parameter(label), |b| {
+        b.iter(|| {
+            kernels::run_multi(&pooled, &views, &mut [&mut routes, &mut out]).expect("kernel")
+        })
+    });
     let summed = Op::PoolGrad {
         kind: PoolKind::Max,
         size: vec![2, 2],
