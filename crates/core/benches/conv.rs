@@ -21,6 +21,9 @@ fn data(shape: &[usize], salt: usize) -> ArrayD<f32> {
 /// Label, op, input shapes, output shape.
 type Case = (&'static str, Op, Vec<Vec<usize>>, Vec<usize>);
 
+/// Label, op, input shapes, the shapes of its two outputs.
+type TwoOutputCase = (&'static str, Op, Vec<Vec<usize>>, [Vec<usize>; 2]);
+
 fn window(stride: usize) -> Window {
     Window {
         strides: vec![stride; 2],
@@ -151,79 +154,57 @@ fn bench(c: &mut Criterion) {
             b.iter(|| kernels::run(&op, &views, &mut out, &out_shape, &mut rng).expect("kernel"))
         });
     }
-    let routed = Op::ConvReluMaxPool {
+    let pooled_routes = Op::ConvReluMaxPool {
         window: window(1),
         pool_size: vec![2, 2],
         pool_window: window(2),
         routes: true,
     };
-    let inputs = [
-        data(&[128, 28, 28, 1], 0),
-        data(&[3, 3, 1, 32], 1),
-        data(&[32], 2),
+    let two_outputs: Vec<TwoOutputCase> = vec![
+        (
+            "conv + relu + max pool 28x28x1 -> 13x13x32 (fused, with routes)",
+            pooled_routes.clone(),
+            vec![vec![128, 28, 28, 1], vec![3, 3, 1, 32], vec![32]],
+            [vec![128, 13, 13, 32], vec![128, 13, 13, 32]],
+        ),
+        (
+            "conv input + kernel grads 13x13x32 -> 11x11x64 (one kernel)",
+            Op::ConvGrads(window(1)),
+            vec![
+                vec![128, 11, 11, 64],
+                vec![3, 3, 32, 64],
+                vec![128, 13, 13, 32],
+            ],
+            [vec![128, 13, 13, 32], vec![3, 3, 32, 64]],
+        ),
+        (
+            "conv + relu + max pool 13x13x32 -> 5x5x64 (Winograd, with routes)",
+            pooled_routes.clone(),
+            vec![vec![128, 13, 13, 32], vec![3, 3, 32, 64], vec![64]],
+            [vec![128, 5, 5, 64], vec![128, 5, 5, 64]],
+        ),
+        (
+            "max pool grad 11x11x64 + relu mask + channel sums (fused)",
+            Op::PoolGrad {
+                kind: PoolKind::Max,
+                size: vec![2, 2],
+                window: window(2),
+                relu_mask: true,
+                channel_sums: true,
+            },
+            vec![vec![128, 11, 11, 64], vec![128, 5, 5, 64]],
+            [vec![128, 11, 11, 64], vec![64]],
+        ),
     ];
-    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
-    let (mut out, mut routes) = (
-        vec![0.0f32; 128 * 13 * 13 * 32],
-        vec![0.0f32; 128 * 13 * 13 * 32],
-    );
-    let label = "conv + relu + max pool 28x28x1 -> 13x13x32 (fused, with routes)";
-    group.bench_function(BenchmarkId::from_parameter(label), |b| {
-        b.iter(|| {
-            kernels::run_multi(&routed, &views, &mut [&mut routes, &mut out]).expect("kernel")
-        })
-    });
-    let both = Op::ConvGrads(window(1));
-    let inputs = [
-        data(&[128, 11, 11, 64], 0),
-        data(&[3, 3, 32, 64], 1),
-        data(&[128, 13, 13, 32], 2),
-    ];
-    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
-    let (mut dx, mut dk) = (
-        vec![0.0f32; 128 * 13 * 13 * 32],
-        vec![0.0f32; 3 * 3 * 32 * 64],
-    );
-    let label = "conv input + kernel grads 13x13x32 -> 11x11x64 (one kernel)";
-    group.bench_function(BenchmarkId::from_parameter(label), |b| {
-        b.iter(|| kernels::run_multi(&both, &views, &mut [&mut dx, &mut dk]).expect("kernel"))
-    });
-    let pooled = Op::ConvReluMaxPool {
-        window: window(1),
-        pool_size: vec![2, 2],
-        pool_window: window(2),
-        routes: true,
-    };
-    let inputs = [
-        data(&[128, 13, 13, 32], 0),
-        data(&[3, 3, 32, 64], 1),
-        data(&[64], 2),
-    ];
-    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
-    let (mut routes, mut out) = (
-        vec![0.0f32; 128 * 5 * 5 * 64],
-        vec![0.0f32; 128 * 5 * 5 * 64],
-    );
-    let label = "conv + relu + max pool 13x13x32 -> 5x5x64 (Winograd, with routes)";
-    group.bench_function(BenchmarkId::from_parameter(label), |b| {
-        b.iter(|| {
-            kernels::run_multi(&pooled, &views, &mut [&mut routes, &mut out]).expect("kernel")
-        })
-    });
-    let summed = Op::PoolGrad {
-        kind: PoolKind::Max,
-        size: vec![2, 2],
-        window: window(2),
-        relu_mask: true,
-        channel_sums: true,
-    };
-    let inputs = [data(&[128, 11, 11, 64], 0), data(&[128, 5, 5, 64], 1)];
-    let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
-    let (mut dx, mut sums) = (vec![0.0f32; 128 * 11 * 11 * 64], vec![0.0f32; 64]);
-    let label = "max pool grad 11x11x64 + relu mask + channel sums (fused)";
-    group.bench_function(BenchmarkId::from_parameter(label), |b| {
-        b.iter(|| kernels::run_multi(&summed, &views, &mut [&mut dx, &mut sums]).expect("kernel"))
-    });
+    for (label, op, shapes, [first, second]) in two_outputs {
+        let inputs: Vec<ArrayD<f32>> = shapes.iter().enumerate().map(|(k, s)| data(s, k)).collect();
+        let views: Vec<_> = inputs.iter().map(|a| a.view()).collect();
+        let mut a = vec![0.0f32; first.iter().product()];
+        let mut b = vec![0.0f32; second.iter().product()];
+        group.bench_function(BenchmarkId::from_parameter(label), |bench| {
+            bench.iter(|| kernels::run_multi(&op, &views, &mut [&mut a, &mut b]).expect("kernel"))
+        });
+    }
     group.finish();
 }
 
