@@ -403,6 +403,23 @@ fn window_sources<'a>(g: &Geom, o: [usize; 3], out: &'a mut [usize; MAX_WINDOW])
     &out[..n]
 }
 
+/// Calls `f(row, sources)` for each output position (`row`, in output order) of windows that
+/// are disjoint and inside the input (`disjoint_windows`), with the input positions of its
+/// window.
+#[inline(always)]
+fn for_each_disjoint_window(g: &Geom, mut f: impl FnMut(usize, &[usize])) {
+    let mut sources = [0usize; MAX_WINDOW];
+    let mut row = 0;
+    for o0 in 0..g.o[0] {
+        for o1 in 0..g.o[1] {
+            for o2 in 0..g.o[2] {
+                f(row, window_sources(g, [o0, o1, o2], &mut sources));
+                row += 1;
+            }
+        }
+    }
+}
+
 /// Max pooling of one sample over disjoint windows inside the input, in explicit SIMD; with
 /// `routes`, also each pooled element's route (see `SamplePool::run_routed`).
 struct DisjointMax<'a> {
@@ -434,55 +451,47 @@ impl WithSimd for DisjointMax<'_> {
         let (c, lanes) = (g.cin, S::F32_LANES);
         let blocks = c / lanes;
         let (zero, none) = (simd.splat_f32s(0.0), simd.splat_f32s(-1.0));
-        let mut sources = [0usize; MAX_WINDOW];
-        let mut row = 0;
-        for o0 in 0..g.o[0] {
-            for o1 in 0..g.o[1] {
-                for o2 in 0..g.o[2] {
-                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
-                    let span = row * c..(row + 1) * c;
-                    let orow = &mut o[span.clone()];
-                    let mut arow = routes.as_deref_mut().map(|r| &mut r[span]);
-                    for b in 0..blocks {
-                        let load = |s: usize| {
-                            let at = s * c + b * lanes;
-                            S::as_simd_f32s(&xs[at..at + lanes]).0[0]
-                        };
-                        // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
-                        let mut m = simd.splat_f32s(f32::NEG_INFINITY);
-                        for &s in sources {
-                            m = simd.max_f32s(load(s), m);
-                        }
-                        S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = m;
-                        if let Some(arow) = arow.as_deref_mut() {
-                            // Backwards, so the first element equal to the maximum is kept.
-                            let positive = simd.greater_than_f32s(m, zero);
-                            let mut arg = none;
-                            for (k, &s) in sources.iter().enumerate().rev() {
-                                let hit = simd.and_m32s(simd.equal_f32s(load(s), m), positive);
-                                arg = simd.select_f32s(hit, simd.splat_f32s(k as f32), arg);
-                            }
-                            S::as_mut_simd_f32s(&mut arow[b * lanes..(b + 1) * lanes]).0[0] = arg;
-                        }
+        for_each_disjoint_window(g, |row, sources| {
+            let span = row * c..(row + 1) * c;
+            let orow = &mut o[span.clone()];
+            let mut arow = routes.as_deref_mut().map(|r| &mut r[span]);
+            for b in 0..blocks {
+                let load = |s: usize| {
+                    let at = s * c + b * lanes;
+                    S::as_simd_f32s(&xs[at..at + lanes]).0[0]
+                };
+                // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
+                let mut m = simd.splat_f32s(f32::NEG_INFINITY);
+                for &s in sources {
+                    m = simd.max_f32s(load(s), m);
+                }
+                S::as_mut_simd_f32s(&mut orow[b * lanes..(b + 1) * lanes]).0[0] = m;
+                if let Some(arow) = arow.as_deref_mut() {
+                    // Backwards, so the first element equal to the maximum is kept.
+                    let positive = simd.greater_than_f32s(m, zero);
+                    let mut arg = none;
+                    for (k, &s) in sources.iter().enumerate().rev() {
+                        let hit = simd.and_m32s(simd.equal_f32s(load(s), m), positive);
+                        arg = simd.select_f32s(hit, simd.splat_f32s(k as f32), arg);
                     }
-                    for ch in blocks * lanes..c {
-                        let m = sources
-                            .iter()
-                            .map(|&s| xs[s * c + ch])
-                            .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
-                        orow[ch] = m;
-                        if let Some(arow) = arow.as_deref_mut() {
-                            let first = sources.iter().position(|&s| xs[s * c + ch] == m);
-                            arow[ch] = match first {
-                                Some(k) if m > 0.0 => k as f32,
-                                _ => -1.0,
-                            };
-                        }
-                    }
-                    row += 1;
+                    S::as_mut_simd_f32s(&mut arow[b * lanes..(b + 1) * lanes]).0[0] = arg;
                 }
             }
-        }
+            for ch in blocks * lanes..c {
+                let m = sources
+                    .iter()
+                    .map(|&s| xs[s * c + ch])
+                    .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
+                orow[ch] = m;
+                if let Some(arow) = arow.as_deref_mut() {
+                    let first = sources.iter().position(|&s| xs[s * c + ch] == m);
+                    arow[ch] = match first {
+                        Some(k) if m > 0.0 => k as f32,
+                        _ => -1.0,
+                    };
+                }
+            }
+        });
     }
 }
 
@@ -506,52 +515,43 @@ impl WithSimd for DisjointMaxGrad<'_> {
         let blocks = c / lanes;
         let (zero, one) = (simd.splat_f32s(0.0), simd.splat_f32s(1.0));
         let floor = simd.splat_f32s(if relu_mask { 0.0 } else { f32::NEG_INFINITY });
-        let mut sources = [0usize; MAX_WINDOW];
-        let mut row = 0;
-        for o0 in 0..g.o[0] {
-            for o1 in 0..g.o[1] {
-                for o2 in 0..g.o[2] {
-                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
-                    let drow = &dys[row * c..(row + 1) * c];
-                    for b in 0..blocks {
-                        let at = |s: usize| s * c + b * lanes;
-                        let load = |s: usize| S::as_simd_f32s(&xs[at(s)..at(s) + lanes]).0[0];
-                        // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
-                        let mut m = simd.splat_f32s(f32::NEG_INFINITY);
-                        for &s in sources {
-                            m = simd.max_f32s(load(s), m);
-                        }
-                        let d = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
-                        // Channels whose maximum is not above the floor route nothing.
-                        let mut open =
-                            simd.select_f32s(simd.greater_than_f32s(m, floor), one, zero);
-                        for &s in sources {
-                            let hit = simd.and_m32s(
-                                simd.equal_f32s(load(s), m),
-                                simd.greater_than_f32s(open, zero),
-                            );
-                            S::as_mut_simd_f32s(&mut dx[at(s)..at(s) + lanes]).0[0] =
-                                simd.select_f32s(hit, d, zero);
-                            open = simd.select_f32s(hit, zero, open);
-                        }
-                    }
-                    // Channels past the last full block, one at a time.
-                    for ch in blocks * lanes..c {
-                        let m = sources
-                            .iter()
-                            .map(|&s| xs[s * c + ch])
-                            .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
-                        let mut open = !relu_mask || m > 0.0;
-                        for &s in sources {
-                            let hit = open && xs[s * c + ch] == m;
-                            dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
-                            open &= !hit;
-                        }
-                    }
-                    row += 1;
+        for_each_disjoint_window(g, |row, sources| {
+            let drow = &dys[row * c..(row + 1) * c];
+            for b in 0..blocks {
+                let at = |s: usize| s * c + b * lanes;
+                let load = |s: usize| S::as_simd_f32s(&xs[at(s)..at(s) + lanes]).0[0];
+                // `max(x, m)` keeps `m` where `x` is NaN: NaN never wins.
+                let mut m = simd.splat_f32s(f32::NEG_INFINITY);
+                for &s in sources {
+                    m = simd.max_f32s(load(s), m);
+                }
+                let d = S::as_simd_f32s(&drow[b * lanes..(b + 1) * lanes]).0[0];
+                // Channels whose maximum is not above the floor route nothing.
+                let mut open = simd.select_f32s(simd.greater_than_f32s(m, floor), one, zero);
+                for &s in sources {
+                    let hit = simd.and_m32s(
+                        simd.equal_f32s(load(s), m),
+                        simd.greater_than_f32s(open, zero),
+                    );
+                    S::as_mut_simd_f32s(&mut dx[at(s)..at(s) + lanes]).0[0] =
+                        simd.select_f32s(hit, d, zero);
+                    open = simd.select_f32s(hit, zero, open);
                 }
             }
-        }
+            // Channels past the last full block, one at a time.
+            for ch in blocks * lanes..c {
+                let m = sources
+                    .iter()
+                    .map(|&s| xs[s * c + ch])
+                    .fold(f32::NEG_INFINITY, |a, v| if v > a { v } else { a });
+                let mut open = !relu_mask || m > 0.0;
+                for &s in sources {
+                    let hit = open && xs[s * c + ch] == m;
+                    dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
+                    open &= !hit;
+                }
+            }
+        });
     }
 }
 
@@ -565,37 +565,29 @@ impl WithSimd for DisjointRoutedGrad<'_> {
         prepare_grad(g, dx);
         let blocks = c / lanes;
         let zero = simd.splat_f32s(0.0);
-        let mut sources = [0usize; MAX_WINDOW];
-        let mut row = 0;
-        for o0 in 0..g.o[0] {
-            for o1 in 0..g.o[1] {
-                for o2 in 0..g.o[2] {
-                    let sources = window_sources(g, [o0, o1, o2], &mut sources);
-                    let (drow, arow) = (
-                        &dys[row * c..(row + 1) * c],
-                        &routes[row * c..(row + 1) * c],
-                    );
-                    for b in 0..blocks {
-                        let block = b * lanes..(b + 1) * lanes;
-                        let d = S::as_simd_f32s(&drow[block.clone()]).0[0];
-                        let a = S::as_simd_f32s(&arow[block]).0[0];
-                        for (k, &s) in sources.iter().enumerate() {
-                            let hit = simd.equal_f32s(a, simd.splat_f32s(k as f32));
-                            let at = s * c + b * lanes;
-                            S::as_mut_simd_f32s(&mut dx[at..at + lanes]).0[0] =
-                                simd.select_f32s(hit, d, zero);
-                        }
-                    }
-                    for ch in blocks * lanes..c {
-                        for (k, &s) in sources.iter().enumerate() {
-                            let hit = arow[ch] == k as f32;
-                            dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
-                        }
-                    }
-                    row += 1;
+        for_each_disjoint_window(g, |row, sources| {
+            let (drow, arow) = (
+                &dys[row * c..(row + 1) * c],
+                &routes[row * c..(row + 1) * c],
+            );
+            for b in 0..blocks {
+                let block = b * lanes..(b + 1) * lanes;
+                let d = S::as_simd_f32s(&drow[block.clone()]).0[0];
+                let a = S::as_simd_f32s(&arow[block]).0[0];
+                for (k, &s) in sources.iter().enumerate() {
+                    let hit = simd.equal_f32s(a, simd.splat_f32s(k as f32));
+                    let at = s * c + b * lanes;
+                    S::as_mut_simd_f32s(&mut dx[at..at + lanes]).0[0] =
+                        simd.select_f32s(hit, d, zero);
                 }
             }
-        }
+            for ch in blocks * lanes..c {
+                for (k, &s) in sources.iter().enumerate() {
+                    let hit = arow[ch] == k as f32;
+                    dx[s * c + ch] = if hit { drow[ch] } else { 0.0 };
+                }
+            }
+        });
     }
 }
 
